@@ -1,0 +1,11 @@
+# Project-wide warning policy: warnings are errors. src/core adds -Wconversion
+# (see meridian_core_warnings) because silent narrowing in fixed-point time
+# math is exactly the class of bug we cannot afford there.
+function(meridian_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor)
+endfunction()
+
+function(meridian_core_warnings target)
+  meridian_warnings(${target})
+  target_compile_options(${target} PRIVATE -Wconversion -Wsign-conversion)
+endfunction()

@@ -1,0 +1,120 @@
+#include "core/source/exchange.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace meridian::source {
+
+using wire::LeapIndicator;
+using wire::Mode;
+
+double log2_to_seconds(int8_t log2) { return std::ldexp(1.0, log2); }
+
+wire::NtpHeader make_client_request(time::NtpTimestamp t1, int8_t poll_log2, uint8_t version) {
+  wire::NtpHeader h;
+  // RFC 5905 §9: a client that is not synchronised (ntpdate never is, as far
+  // as the server can tell) sends LI = 3 and stratum 0.
+  h.leap = LeapIndicator::kUnsynchronised;
+  h.version = version;
+  h.mode = Mode::kClient;
+  h.stratum = 0;
+  h.poll = poll_log2;
+  h.precision = 0;
+  h.transmit = t1;
+  return h;
+}
+
+ServerAction action_for(Verdict v) {
+  switch (v) {
+    case Verdict::kAccepted:
+      return ServerAction::kUse;
+    case Verdict::kKissRate:
+      return ServerAction::kBackOff;
+    case Verdict::kKissDeny:
+    case Verdict::kKissRestrict:
+      return ServerAction::kStopUsing;
+    default:
+      return ServerAction::kIgnoreReply;
+  }
+}
+
+const char* describe(Verdict v) {
+  switch (v) {
+    case Verdict::kAccepted: return "accepted";
+    case Verdict::kNotServerMode: return "not a server-mode reply";
+    case Verdict::kBadVersion: return "unsupported NTP version";
+    case Verdict::kDuplicate: return "duplicate reply";
+    case Verdict::kBogusOrigin: return "origin timestamp does not match our request";
+    case Verdict::kKissRate: return "kiss-o'-death RATE (sending too fast)";
+    case Verdict::kKissDeny: return "kiss-o'-death DENY (access denied)";
+    case Verdict::kKissRestrict: return "kiss-o'-death RSTR (access restricted)";
+    case Verdict::kKissOther: return "kiss-o'-death";
+    case Verdict::kUnsynchronised: return "server is not synchronised";
+    case Verdict::kBadTimestamps: return "inconsistent timestamps";
+    case Verdict::kBadDistance: return "root distance too large";
+  }
+  return "unknown";
+}
+
+Evaluation evaluate_reply(const wire::NtpHeader& reply, const PendingRequest& request,
+                          time::NtpTimestamp t4, int8_t local_precision_log2) {
+  Evaluation e;
+  auto reject = [&e](Verdict v) {
+    e.verdict = v;
+    return e;
+  };
+  if (reply.mode != Mode::kServer) return reject(Verdict::kNotServerMode);
+  if (reply.version < 1 || reply.version > 4) return reject(Verdict::kBadVersion);
+  // RFC 5905 §8 test 1 (duplicate) and test 2 (bogus). Origin is checked
+  // before the kiss code so an off-path attacker cannot make us give up a
+  // server with a forged DENY.
+  if (!request.previous_server_transmit.is_zero() &&
+      reply.transmit == request.previous_server_transmit) {
+    return reject(Verdict::kDuplicate);
+  }
+  if (request.transmit.is_zero() || reply.origin != request.transmit) {
+    return reject(Verdict::kBogusOrigin);
+  }
+  if (reply.stratum == 0) {
+    e.kiss_code = wire::refid_to_ascii(reply.reference_id);
+    if (reply.reference_id == wire::kKissRate) return reject(Verdict::kKissRate);
+    if (reply.reference_id == wire::kKissDeny) return reject(Verdict::kKissDeny);
+    if (reply.reference_id == wire::kKissRestrict) return reject(Verdict::kKissRestrict);
+    return reject(Verdict::kKissOther);
+  }
+  if (reply.leap == LeapIndicator::kUnsynchronised || reply.stratum >= kMaxStratum ||
+      reply.reference.is_zero()) {
+    return reject(Verdict::kUnsynchronised);
+  }
+  const time::NtpTimestamp t1 = request.transmit;
+  const time::NtpTimestamp t2 = reply.receive;
+  const time::NtpTimestamp t3 = reply.transmit;
+  if (t2.is_zero() || t3.is_zero()) return reject(Verdict::kBadTimestamps);
+  const double server_hold_s = (t3 - t2).to_seconds();
+  const double round_trip_s = (t4 - t1).to_seconds();
+  if (server_hold_s < 0 || round_trip_s < 0) return reject(Verdict::kBadTimestamps);
+  // RFC 5905 §8 test 7: the server's reference time cannot be after its transmit time.
+  if ((reply.reference - t3).raw() > 0) return reject(Verdict::kUnsynchronised);
+
+  Sample& s = e.sample;
+  s.root_delay_s = reply.root_delay.to_seconds();
+  s.root_dispersion_s = reply.root_dispersion.to_seconds();
+  if (s.root_delay_s / 2 + s.root_dispersion_s >= kMaxDispersion_s) {
+    return reject(Verdict::kBadDistance);
+  }
+  const double local_precision_s = log2_to_seconds(local_precision_log2);
+  // Sum the two halves as durations first: exact in 32.32 before rounding.
+  s.offset_s = (((t2 - t1) + (t3 - t4)).to_seconds()) / 2;
+  s.delay_s = std::max(round_trip_s - server_hold_s, local_precision_s);
+  s.dispersion_s = log2_to_seconds(reply.precision) + local_precision_s + kPhi * round_trip_s;
+  s.stratum = reply.stratum;
+  s.leap = reply.leap;
+  s.reference_id = reply.reference_id;
+  s.precision = reply.precision;
+  s.poll = reply.poll;
+  s.server_transmit = t3;
+  e.verdict = Verdict::kAccepted;
+  return e;
+}
+
+}  // namespace meridian::source
