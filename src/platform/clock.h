@@ -1,0 +1,86 @@
+// The Clock interface: the one place time is read and corrected.
+// Backends:
+//   system   — CLOCK_REALTIME; step with clock_adjtime(ADJ_SETOFFSET), slew
+//              with ADJ_OFFSET_SINGLESHOT (adjtime semantics, 500 ppm),
+//              frequency with ADJ_FREQUENCY. Needs CAP_SYS_TIME to change.
+//   virtual  — an in-process clock = monotonic time + offset + frequency,
+//              started wrong on purpose by tests, demos and the simulator.
+//   readonly — reads CLOCK_REALTIME and refuses every change with an error.
+// Sign conventions: step(by) moves the clock by `by` (positive = forward);
+// slew(offset) gradually moves it by `offset`; set_frequency(ppm) makes the
+// clock run faster for positive ppm.
+#pragma once
+
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/time/ntp_timestamp.h"
+
+namespace meridian::platform {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual time::NtpTime now() = 0;
+  // Maps a kernel CLOCK_REALTIME timestamp (e.g. a socket receive timestamp)
+  // onto this clock's timescale, preserving how long ago it was taken.
+  virtual time::NtpTime from_kernel_realtime(const std::timespec& ts) = 0;
+  virtual Status step(time::NtpDuration by) = 0;
+  virtual Status slew(time::NtpDuration offset) = 0;
+  virtual Status set_frequency(double ppm) = 0;
+  // log2 of the clock's resolution/read cost in seconds, as in RFC 5905 (e.g. −20).
+  virtual int8_t precision_log2() const = 0;
+  virtual std::string_view name() const = 0;
+};
+
+// CLOCK_REALTIME read directly (no syscall wrappers in the core).
+time::NtpTime read_realtime();
+// CLOCK_MONOTONIC in nanoseconds.
+int64_t read_monotonic_ns();
+
+std::unique_ptr<Clock> make_system_clock();
+std::unique_ptr<Clock> make_readonly_clock();
+
+struct VirtualClockOptions {
+  double initial_offset_s = 0;  // virtual − real time at creation
+  double intrinsic_ppm = 0;     // the oscillator's own error (e.g. +50 ppm runs fast)
+  double slew_rate_ppm = 500;   // how fast slew() takes effect, as the kernel's adjtime
+  // Source of monotonic nanoseconds; the OS monotonic clock unless a test or
+  // simulator supplies its own.
+  std::function<int64_t()> monotonic_ns;
+};
+
+class VirtualClock final : public Clock {
+ public:
+  explicit VirtualClock(VirtualClockOptions options);
+  time::NtpTime now() override;
+  time::NtpTime from_kernel_realtime(const std::timespec& ts) override;
+  Status step(time::NtpDuration by) override;
+  Status slew(time::NtpDuration offset) override;
+  Status set_frequency(double ppm) override;
+  int8_t precision_log2() const override { return -30; }
+  std::string_view name() const override { return "virtual"; }
+
+  // Introspection for tests and the simulator.
+  time::NtpDuration pending_slew();
+  double frequency_correction_ppm() const { return correction_ppm_; }
+  time::NtpDuration total_stepped() const { return total_stepped_; }
+
+ private:
+  void advance();  // brings anchor_ up to the current monotonic time
+
+  VirtualClockOptions options_;
+  int64_t anchor_mono_ns_ = 0;
+  time::NtpTime anchor_time_;
+  double correction_ppm_ = 0;
+  int64_t slew_remaining_ns_ = 0;
+  time::NtpDuration total_stepped_;
+};
+
+// "system", "virtual" (offset/frequency from options) or "readonly".
+Result<std::unique_ptr<Clock>> make_clock(std::string_view kind, const VirtualClockOptions& v = {});
+
+}  // namespace meridian::platform

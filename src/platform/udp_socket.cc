@@ -1,0 +1,171 @@
+#include "platform/udp_socket.h"
+
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "platform/socket_address.h"
+
+namespace meridian::platform {
+
+namespace {
+
+constexpr size_t kMaxDatagram = 4096;  // larger than any NTP/NTS/mode 6 datagram we accept
+// Control buffer sized for everything we enable (pktinfo + timestamps) with room to spare.
+constexpr size_t kControlBuffer = 512;
+
+Error socket_error(const std::string& what, int err) {
+  ErrorCode code = ErrorCode::kIo;
+  if (err == EADDRINUSE) code = ErrorCode::kUnavailable;
+  if (err == EACCES || err == EPERM) code = ErrorCode::kPermissionDenied;
+  if (err == EAFNOSUPPORT || err == EINVAL || err == EPROTONOSUPPORT || err == EADDRNOTAVAIL) {
+    code = ErrorCode::kUnsupported;
+  }
+  return make_error(code, fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+void enable_option(int fd, int level, int name, int value) {
+  // Best effort: a kernel without the option still works, only less precisely.
+  (void)setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+}  // namespace
+
+UdpSocket::~UdpSocket() {
+  if (fd_ >= 0) close(fd_);
+}
+
+UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local) {
+  const bool v6 = local.address.family() == net::Family::kIPv6;
+  const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return socket_error(v6 ? "socket(AF_INET6)" : "socket(AF_INET)", errno);
+  UdpSocket sock(fd);
+  const int flags = fcntl(fd, F_GETFL, 0);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return socket_error("fcntl", errno);
+  if (v6) {
+    enable_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    enable_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+  } else {
+    enable_option(fd, IPPROTO_IP, IP_PKTINFO, 1);
+  }
+  const int ts_flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts_flags, sizeof(ts_flags)) < 0) {
+    enable_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);  // older kernels
+  }
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(local, ss);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+    return socket_error(fmt::format("bind({})", local.to_string()), errno);
+  }
+  return sock;
+}
+
+Status UdpSocket::send_to(const net::Endpoint& to, std::span<const std::byte> data) const {
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(to, ss);
+  const ssize_t n = sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+  if (n < 0) return socket_error(fmt::format("sendto({})", to.to_string()), errno);
+  return {};
+}
+
+Result<std::optional<Datagram>> UdpSocket::receive() const {
+  std::array<std::byte, kMaxDatagram> buf;
+  alignas(cmsghdr) std::array<char, kControlBuffer> control;
+  sockaddr_storage from{};
+  iovec iov{buf.data(), buf.size()};
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof(from);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  const ssize_t n = recvmsg(fd_, &msg, 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::optional<Datagram>();
+    // ICMP errors (port unreachable) surface here on some kernels; treat as "nothing".
+    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
+      return std::optional<Datagram>();
+    }
+    return socket_error("recvmsg", errno);
+  }
+  Datagram d;
+  if (!from_sockaddr(reinterpret_cast<sockaddr*>(&from), d.from)) return std::optional<Datagram>();
+  if (msg.msg_flags & MSG_TRUNC) return std::optional<Datagram>();  // oversized: drop
+  d.data.assign(buf.begin(), buf.begin() + n);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+      scm_timestamping ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) d.kernel_rx_time = ts.ts[0];
+    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      std::timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+      d.kernel_rx_time = ts;
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo pi{};
+      std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+      std::array<uint8_t, 4> b{};
+      std::memcpy(b.data(), &pi.ipi_addr, 4);
+      d.local = net::IpAddress::v4(b);
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo pi{};
+      std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+      std::array<uint8_t, 16> b{};
+      std::memcpy(b.data(), &pi.ipi6_addr, 16);
+      d.local = net::IpAddress::v6(b);
+    }
+  }
+  return std::optional<Datagram>(std::move(d));
+}
+
+Result<net::Endpoint> UdpSocket::local_endpoint() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) {
+    return socket_error("getsockname", errno);
+  }
+  net::Endpoint e;
+  if (!from_sockaddr(reinterpret_cast<sockaddr*>(&ss), e)) {
+    return make_error(ErrorCode::kIo, "getsockname: unexpected address family");
+  }
+  return e;
+}
+
+Result<std::vector<size_t>> wait_readable(std::span<const int> fds, int64_t timeout_ns) {
+  std::vector<pollfd> pfds;
+  pfds.reserve(fds.size());
+  for (int fd : fds) pfds.push_back(pollfd{fd, POLLIN, 0});
+  const int64_t ms = timeout_ns <= 0 ? 0 : (timeout_ns + 999'999) / 1'000'000;
+  const int n = poll(pfds.data(), pfds.size(), static_cast<int>(std::min<int64_t>(ms, 1 << 30)));
+  std::vector<size_t> ready;
+  if (n < 0) {
+    if (errno == EINTR) return ready;
+    return socket_error("poll", errno);
+  }
+  for (size_t i = 0; i < pfds.size(); ++i) {
+    if (pfds[i].revents & (POLLIN | POLLERR)) ready.push_back(i);
+  }
+  return ready;
+}
+
+}  // namespace meridian::platform

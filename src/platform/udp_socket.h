@@ -1,0 +1,57 @@
+// Plain non-blocking UDP sockets for IPv4 and IPv6 (DESIGN.md §5: SOCK_DGRAM,
+// O_NONBLOCK via fcntl, recvmsg with one iovec). Each received datagram
+// carries the kernel's software receive timestamp (SO_TIMESTAMPING) when the
+// kernel provides one, and the local address it arrived on (IP_PKTINFO /
+// IPV6_RECVPKTINFO).
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/net/address.h"
+#include "core/result.h"
+
+namespace meridian::platform {
+
+struct Datagram {
+  net::Endpoint from;
+  std::optional<net::IpAddress> local;          // destination address (pktinfo)
+  std::vector<std::byte> data;
+  std::optional<std::timespec> kernel_rx_time;  // CLOCK_REALTIME, software timestamp
+};
+
+class UdpSocket {
+ public:
+  UdpSocket() = default;
+  ~UdpSocket();
+  UdpSocket(UdpSocket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  UdpSocket& operator=(UdpSocket&& o) noexcept;
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+
+  // Opens and binds to `local` (port 0 = any free port). IPv6 sockets are
+  // IPV6_V6ONLY. Fails with kUnavailable for EADDRINUSE, kPermissionDenied
+  // for EACCES (privileged port), kUnsupported when the family is missing.
+  static Result<UdpSocket> bind(const net::Endpoint& local);
+
+  Status send_to(const net::Endpoint& to, std::span<const std::byte> data) const;
+  // Non-blocking; an empty optional means nothing is queued.
+  Result<std::optional<Datagram>> receive() const;
+  // The bound local endpoint (useful after binding port 0).
+  Result<net::Endpoint> local_endpoint() const;
+  int fd() const { return fd_; }
+
+ private:
+  explicit UdpSocket(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// Waits until one of `fds` is readable or `timeout_ns` passes (poll()).
+// Returns the indices of readable fds; empty on timeout. EINTR counts as a
+// timeout so callers re-check their signal flags.
+Result<std::vector<size_t>> wait_readable(std::span<const int> fds, int64_t timeout_ns);
+
+}  // namespace meridian::platform

@@ -1,0 +1,432 @@
+#!/usr/bin/env bash
+# tests/interop/lib.sh - shared helpers for Meridian's interop tests against
+# real third-party NTP daemons (chronyd, NTPsec ntpd) on one machine.
+# Source it from a test script:  . "$(dirname "$0")/lib.sh"
+#
+# Safety measures (non-negotiable, enforced here):
+#  * The machine's clock is never written: every third-party daemon runs under
+#    `setpriv --bounding-set=-sys_time --inh-caps=-sys_time --` (the kernel
+#    refuses clock_settime/adjtimex writes with EPERM), chronyd additionally
+#    with -x (no clock control at all).
+#  * Network traffic stays on 127.0.0.0/8, ::1, or inside network namespaces
+#    created here (ip netns add) and deleted again on exit.
+#  * The daemons are the ones unpacked by scripts/fetch-interop-peers.sh with
+#    `dpkg -x` (never installed, no service started).
+#  * Every wait is bounded in iterations and time; an EXIT trap kills the
+#    daemons this script started (by PID), the processes left in the
+#    namespaces it created, deletes those namespaces and /etc/netns/NAME, and
+#    removes the temporary directory.
+#
+# Globals set by the helpers: WORK (temp dir), CHRONYD, NTPD (binaries),
+# DAEMON_PID / DAEMON_LOG (last started daemon), RUN_RC / RUN_OUT / RUN_ERR
+# (last run_cmd), PROBE_LI / PROBE_STRATUM / PROBE_REFID (last ntp_probe).
+
+export LC_ALL=C
+SAFE_PRIV=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time --)
+
+TEST_NAME=${TEST_NAME:-$(basename "${0%.sh}")}
+_PASSED=0
+_SKIPPED=0
+_CLEAN_PIDS=()
+_CLEAN_NETNS=()
+_DAEMON_LOGS=()
+WORK=""
+_T0=${EPOCHREALTIME/./}
+
+# ------------------------------------------------------------------ output
+log()  { printf '[%s] %s\n' "$TEST_NAME" "$*"; }
+pass() { _PASSED=$((_PASSED + 1)); printf '[%s] ok: %s\n' "$TEST_NAME" "$*"; }
+skip() { _SKIPPED=$((_SKIPPED + 1)); printf '[%s] SKIP: %s\n' "$TEST_NAME" "$*"; }
+
+_summary() { # _summary FAILED
+  local s=""
+  [[ $_SKIPPED -gt 0 ]] && s=", $_SKIPPED skipped"
+  printf '%s: %d passed, %d failed%s (%.1f s)\n' "$TEST_NAME" "$_PASSED" "$1" "$s" \
+    "$(elapsed)"
+}
+
+# fail MSG... : print the message, the daemons' logs, a summary; exit 1.
+fail() {
+  printf '[%s] FAIL: %s\n' "$TEST_NAME" "$*" >&2
+  local f
+  for f in "${_DAEMON_LOGS[@]}"; do
+    [[ -s $f ]] || continue
+    printf '[%s] --- last lines of %s ---\n' "$TEST_NAME" "$f" >&2
+    tail -n 25 "$f" | sed 's/^/    /' >&2
+  done
+  _summary 1 >&2
+  exit 1
+}
+
+finish() { # call at the end of a test script
+  _summary 0
+  exit 0
+}
+
+elapsed() { # seconds since the test started, e.g. 3.42
+  local now=${EPOCHREALTIME/./}
+  awk -v d="$((now - _T0))" 'BEGIN{printf "%.2f", d/1e6}'
+}
+
+# ------------------------------------------------------------------ cleanup
+_kill_pid() { # TERM, wait up to 3 s, then KILL
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 30); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+_cleanup() {
+  local rc=$? pid ns
+  trap - EXIT INT TERM
+  set +e
+  for pid in "${_CLEAN_PIDS[@]}"; do _kill_pid "$pid"; done
+  for ns in "${_CLEAN_NETNS[@]}"; do
+    # anything still inside a namespace this script created was started by it
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do _kill_pid "$pid"; done
+    ip netns del "$ns" 2>/dev/null
+    rm -rf -- "/etc/netns/$ns"
+  done
+  if [[ -n $WORK && -d $WORK ]]; then
+    if [[ ${KEEP_WORK:-0} == 1 ]]; then log "keeping $WORK"; else rm -rf -- "$WORK"; fi
+  fi
+  exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+make_workdir() { # sets WORK (0700, so chronyd accepts its socket dir)
+  WORK=$(mktemp -d "/tmp/meridian-interop.${TEST_NAME}.XXXXXX")
+  chmod 700 "$WORK"
+}
+
+# ------------------------------------------------------------ prerequisites
+require_root() {
+  [[ $(id -u) == 0 ]] || fail "must run as root (network namespaces, port 123)"
+}
+
+require_tools() {
+  local t
+  for t in "$@"; do command -v "$t" >/dev/null || fail "required tool not found: $t"; done
+}
+
+# setup_bin BIN_DIR : checks BIN_DIR/ntpdate, sets NTPDATE
+setup_bin() {
+  [[ -n ${1:-} ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
+  NTPDATE="$(cd -- "$1" 2>/dev/null && pwd -P)/ntpdate"
+  [[ -x $NTPDATE ]] || fail "ntpdate not found or not executable: $1/ntpdate (build Meridian first)"
+}
+
+# setup_peers PEERS_DIR : locates the unpacked daemons, sets CHRONYD, NTPD,
+# PEER_ENV (env prefix with LD_LIBRARY_PATH if runtime-libs were unpacked)
+# and NTPDIG (command array, empty if unavailable).
+setup_peers() {
+  [[ -n ${1:-} ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
+  local d llp pp
+  d=$(cd -- "$1" 2>/dev/null && pwd -P) \
+    || fail "peers directory $1 missing: run scripts/fetch-interop-peers.sh $1"
+  PEERS="$d"
+  CHRONYD="$d/chrony/usr/sbin/chronyd"
+  NTPD="$d/ntpsec/usr/sbin/ntpd"
+  [[ -x $CHRONYD ]] || fail "$CHRONYD missing: run scripts/fetch-interop-peers.sh $1"
+  [[ -x $NTPD ]] || fail "$NTPD missing: run scripts/fetch-interop-peers.sh $1"
+  PEER_ENV=()
+  if [[ -d $d/runtime-libs ]]; then
+    llp=$(find "$d/runtime-libs" -name 'lib*.so.[0-9]*' \( -type f -o -type l \) \
+            -printf '%h\n' | sort -u | paste -sd: -)
+    [[ -n $llp ]] && PEER_ENV=(env "LD_LIBRARY_PATH=$llp")
+  fi
+  NTPDIG=()
+  pp="$d/ntpsec/usr/lib/python3/dist-packages"
+  if [[ -f $d/ntpsec/usr/bin/ntpdig && -x /usr/bin/python3 ]]; then
+    NTPDIG=(env "PYTHONPATH=$pp" "${PEER_ENV[@]:1}" /usr/bin/python3 "$d/ntpsec/usr/bin/ntpdig")
+  fi
+}
+
+# ------------------------------------------------------------- namespaces
+# in_ns NS CMD... : run CMD in namespace NS, or directly if NS is empty.
+in_ns() {
+  local ns=$1; shift
+  if [[ -n $ns ]]; then ip netns exec "$ns" "$@"; else "$@"; fi
+}
+
+# netns_create NAME [HOSTS_LINE...] : new namespace with lo up, a resolver
+# that fails at once (nameserver 127.0.0.1) and /etc/hosts + extra lines.
+# Registered for deletion on exit.
+netns_create() {
+  local ns=$1; shift
+  ip netns add "$ns" || fail "ip netns add $ns failed"
+  _CLEAN_NETNS+=("$ns")
+  ip -n "$ns" link set lo up || fail "cannot bring lo up in $ns"
+  mkdir -p "/etc/netns/$ns"
+  echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
+  { cat /etc/hosts 2>/dev/null || printf '127.0.0.1 localhost\n::1 localhost\n'
+    local l; for l in "$@"; do echo "$l"; done
+  } >"/etc/netns/$ns/hosts"
+  log "created network namespace $ns"
+}
+
+# netns_add_local_addr NS ADDR : ADDR becomes a local address on lo in NS.
+netns_add_local_addr() {
+  ip -n "$1" route add local "$2/32" dev lo src 127.0.0.1 table local \
+    || fail "cannot add local address $2 in $1"
+}
+
+# ---------------------------------------------------------------- waiting
+# wait_for TIMEOUT_S INTERVAL_S DESC CMD... : retry CMD until it succeeds;
+# bounded by time and by iteration count. Returns 1 on timeout.
+wait_for() {
+  local timeout=$1 interval=$2 desc=$3; shift 3
+  local deadline max i now
+  deadline=$(( ${EPOCHREALTIME/./} + $(awk -v t="$timeout" 'BEGIN{printf "%d", t*1e6}') ))
+  max=$(awk -v t="$timeout" -v i="$interval" 'BEGIN{printf "%d", t/i + 2}')
+  for ((i = 0; i < max; i++)); do
+    if "$@"; then return 0; fi
+    now=${EPOCHREALTIME/./}
+    (( now >= deadline )) && break
+    sleep "$interval"
+  done
+  log "timed out after ${timeout}s waiting for: $desc"
+  return 1
+}
+
+# free_udp_port [NS] : prints an unused UDP port (12000+$$%1000 upwards).
+free_udp_port() {
+  local ns=${1:-} p i
+  p=$((12000 + $$ % 1000))
+  for ((i = 0; i < 200; i++, p++)); do
+    if [[ -z $(in_ns "$ns" ss -Huan "sport = :$p" 2>/dev/null) ]]; then
+      echo "$p"; return 0
+    fi
+  done
+  return 1
+}
+
+# udp_port_held_by NS ADDR PORT PID : true if PID has a UDP socket on ADDR:PORT
+udp_port_held_by() {
+  in_ns "$1" ss -Hulpn "sport = :$3" 2>/dev/null | grep -F "$2:$3" | grep -q "pid=$4,"
+}
+
+# ---------------------------------------------------------------- daemons
+_alive_or_fail() { # _alive_or_fail PID WHAT
+  kill -0 "$1" 2>/dev/null || fail "$2 (pid $1) exited early"
+}
+
+# start_chronyd NAME NS ADDR PORT STRATUM [EXTRA_CONF_LINE...]
+# chronyd as an NTP server with a local reference at stratum STRATUM, bound to
+# ADDR:PORT, no command port, state in $WORK/NAME. Waits (≤ 10 s) until its
+# socket is bound and it answers a mode-3 query. Sets DAEMON_PID, DAEMON_LOG.
+start_chronyd() {
+  local name=$1 ns=$2 addr=$3 port=$4 stratum=$5; shift 5
+  local d="$WORK/$name" l
+  mkdir -p "$d"; chmod 700 "$d"
+  {
+    echo "# $TEST_NAME: chronyd test server (run with -x: no clock control)"
+    echo "port $port"
+    echo "bindaddress $addr"
+    echo "allow 127.0.0.0/8"
+    echo "allow 198.18.0.0/15"
+    echo "local stratum $stratum"
+    echo "cmdport 0"
+    echo "bindcmdaddress $d/chronyd.sock"
+    echo "pidfile $d/chronyd.pid"
+    echo "driftfile $d/chronyd.drift"
+    echo "user root"
+    for l in "$@"; do echo "$l"; done
+  } >"$d/chrony.conf"
+  DAEMON_LOG="$d/chronyd.log"
+  _DAEMON_LOGS+=("$DAEMON_LOG")
+  log "starting chronyd ${ns:+in netns $ns }on $addr:$port (stratum $stratum): $d/chrony.conf"
+  in_ns "$ns" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$CHRONYD" -x -d -f "$d/chrony.conf" \
+    >"$DAEMON_LOG" 2>&1 </dev/null &
+  DAEMON_PID=$!
+  _CLEAN_PIDS+=("$DAEMON_PID")
+  wait_for 10 0.1 "chronyd to bind $addr:$port" \
+    _daemon_bound "$ns" "$addr" "$port" "$DAEMON_PID" "chronyd" \
+    || fail "chronyd did not bind $addr:$port"
+  wait_for 10 0.2 "chronyd to answer on $addr:$port" ntp_probe "$ns" "$addr" "$port" \
+    || fail "chronyd does not answer on $addr:$port"
+  log "chronyd pid $DAEMON_PID answers: $PROBE_LINE"
+}
+
+_daemon_bound() { # NS ADDR PORT PID WHAT
+  _alive_or_fail "$4" "$5"
+  udp_port_held_by "$1" "$2" "$3" "$4"
+}
+
+# start_ntpsec NAME NS [EXTRA_CONF_LINE...]
+# NTPsec ntpd (-n, foreground) in namespace NS, listening only on loopback
+# (127.0.0.1; NTPsec also binds ::1 on lo), kernel discipline disabled, under
+# setpriv without CAP_SYS_TIME (its clock writes fail with EPERM). Extra lines
+# (e.g. "server 198.18.0.2 iburst") are appended. Waits (≤ 10 s) until it has
+# bound 127.0.0.1:123. Sets DAEMON_PID, DAEMON_LOG.
+start_ntpsec() {
+  local name=$1 ns=$2; shift 2
+  local d="$WORK/$name" l
+  mkdir -p "$d/stats"; chmod 700 "$d"
+  {
+    echo "# $TEST_NAME: NTPsec ntpd test instance (no CAP_SYS_TIME)"
+    echo "disable kernel"
+    echo "interface ignore wildcard"
+    echo "interface ignore all"
+    echo "interface listen 127.0.0.1"
+    echo "restrict default"
+    echo "restrict 127.0.0.1"
+    echo "restrict ::1"
+    echo "driftfile $d/ntp.drift"
+    echo "statsdir $d/stats/"
+    echo "logfile $d/ntpd.log"
+    for l in "$@"; do echo "$l"; done
+  } >"$d/ntp.conf"
+  DAEMON_LOG="$d/ntpd.out"
+  _DAEMON_LOGS+=("$DAEMON_LOG")
+  log "starting NTPsec ntpd ${ns:+in netns $ns }: $d/ntp.conf"
+  in_ns "$ns" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$NTPD" -n -c "$d/ntp.conf" \
+    >"$DAEMON_LOG" 2>&1 </dev/null &
+  DAEMON_PID=$!
+  _CLEAN_PIDS+=("$DAEMON_PID")
+  wait_for 10 0.05 "ntpd to bind 127.0.0.1:123" \
+    _daemon_bound "$ns" 127.0.0.1 123 "$DAEMON_PID" "ntpd" \
+    || fail "NTPsec ntpd did not bind 127.0.0.1:123"
+  log "NTPsec ntpd pid $DAEMON_PID listening on 127.0.0.1:123"
+}
+
+# ------------------------------------------------------------------ probing
+# _ntp_probe_raw ADDR PORT : pure-bash mode-3 (NTPv4 client) query over
+# /dev/udp; prints "LI STRATUM B1 B2 B3 B4" (refid bytes) or fails after 1 s.
+_ntp_probe_raw() {
+  local addr=$1 port=$2 sec hex bytes
+  exec 3<>"/dev/udp/$addr/$port" || return 2
+  # transmit timestamp = now (seconds since 1900), so strict servers answer
+  sec=$(( ${EPOCHSECONDS} + 2208988800 ))
+  hex=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( sec >> 24 & 255 )) \
+        $(( sec >> 16 & 255 )) $(( sec >> 8 & 255 )) $(( sec & 255 )))
+  # one write(2) of 48 bytes = one datagram: LI=0 VN=4 Mode=3, xmt at 40
+  { printf '\x23'; head -c 39 /dev/zero; printf '%b' "$hex"; head -c 4 /dev/zero; } \
+    | dd bs=48 count=1 iflag=fullblock status=none >&3 2>/dev/null || { exec 3>&-; return 1; }
+  bytes=$(timeout 1 dd bs=2048 count=1 status=none <&3 2>/dev/null | od -An -tu1 -v -N 16)
+  exec 3>&-
+  set -- $bytes
+  [[ $# -ge 16 ]] || return 1
+  echo "$(( $1 >> 6 )) $2 ${13} ${14} ${15} ${16} $(( $1 & 7 ))"
+}
+
+# ntp_probe NS ADDR PORT : independent check of a server's answer.
+# Sets PROBE_LI, PROBE_STRATUM, PROBE_REFID, PROBE_LINE. Returns 1 if no answer.
+ntp_probe() {
+  local ns=$1 addr=$2 port=$3 r
+  r=$(in_ns "$ns" bash -c "$(declare -f _ntp_probe_raw); _ntp_probe_raw '$addr' '$port'" 2>/dev/null) \
+    || return 1
+  set -- $r
+  [[ $# -eq 7 && $7 == 4 ]] || return 1       # must be a mode-4 (server) reply
+  PROBE_LI=$1; PROBE_STRATUM=$2
+  if [[ $2 -le 1 ]]; then                      # kiss code / reference id: ASCII
+    PROBE_REFID=$(printf "\\$(printf %03o "$3")\\$(printf %03o "$4")\\$(printf %03o "$5")\\$(printf %03o "$6")" | tr -d '\0')
+  else
+    PROBE_REFID="$3.$4.$5.$6"
+  fi
+  PROBE_LINE="li=$PROBE_LI stratum=$PROBE_STRATUM refid=$PROBE_REFID"
+}
+
+# ------------------------------------------------------------ running tools
+_RUN_N=0
+# run_cmd TIMEOUT_S NS CMD... : runs CMD (in NS if non-empty) with a timeout,
+# captures stdout/stderr into files, prints what ran and what it said.
+# Sets RUN_RC, RUN_OUT, RUN_ERR, RUN_SECS. Never aborts the script.
+run_cmd() {
+  local t=$1 ns=$2; shift 2
+  local t0 t1
+  _RUN_N=$((_RUN_N + 1))
+  RUN_OUT="$WORK/run$_RUN_N.out"; RUN_ERR="$WORK/run$_RUN_N.err"
+  log "\$ ${ns:+ip netns exec $ns }$*"
+  t0=${EPOCHREALTIME/./}
+  set +e
+  local pre=()
+  [[ -n $ns ]] && pre=(ip netns exec "$ns")
+  timeout -k 2 "$t" "${pre[@]}" "$@" >"$RUN_OUT" 2>"$RUN_ERR" </dev/null
+  RUN_RC=$?
+  set -e
+  t1=${EPOCHREALTIME/./}
+  RUN_SECS=$(awk -v d="$((t1 - t0))" 'BEGIN{printf "%.2f", d/1e6}')
+  sed 's/^/    stdout| /' "$RUN_OUT"
+  sed 's/^/    stderr| /' "$RUN_ERR"
+  log "  -> exit $RUN_RC after ${RUN_SECS}s"
+  [[ $RUN_RC -ne 124 && $RUN_RC -ne 137 ]] || log "  (killed by timeout ${t}s)"
+}
+
+# ------------------------------------------------------------- assertions
+assert_rc() { # assert_rc EXPECTED DESC
+  [[ $RUN_RC == "$1" ]] || fail "$2: expected exit $1, got $RUN_RC"
+  pass "$2: exit $1"
+}
+
+# assert_line FILE ERE DESC : some line of FILE matches ERE (whole line);
+# prints the first match into MATCHED_LINE.
+assert_line() {
+  MATCHED_LINE=$(grep -E -m1 -- "$2" "$1" || true)
+  [[ -n $MATCHED_LINE ]] || fail "$3: no line matches /$2/"
+  pass "$3: '$MATCHED_LINE'"
+}
+
+assert_contains() { # FILE STRING DESC
+  grep -qF -- "$2" "$1" || fail "$3: '$2' not found"
+  pass "$3"
+}
+
+assert_not_contains() { # FILE STRING DESC
+  ! grep -qF -- "$2" "$1" || fail "$3: unexpected '$2'"
+  pass "$3"
+}
+
+# assert_abs_lt VALUE LIMIT DESC : |VALUE| < LIMIT
+assert_abs_lt() {
+  awk -v v="$1" -v l="$2" 'BEGIN{if (v < 0) v = -v; exit !(v < l)}' \
+    || fail "$3: |$1| >= $2"
+  pass "$3: |$1| < $2"
+}
+
+# assert_range LO VALUE HI DESC : LO <= VALUE < HI
+assert_range() {
+  awk -v lo="$1" -v v="$2" -v hi="$3" 'BEGIN{exit !(v >= lo && v < hi)}' \
+    || fail "$4: $2 not in [$1, $3)"
+  pass "$4: $1 <= $2 < $3"
+}
+
+# Classic ntpdate line formats (see shared/reference/classic-formats.md).
+RE_NUM_OFF='-?[0-9]+\.[0-9]{6}'
+RE_NUM_DELAY='[0-9]+\.[0-9]{5}'
+RE_PREFIX='[ 123][0-9] [A-Z][a-z]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} ntpdate\[[0-9]+\]: '
+re_quote() { sed 's/[][\.*^$(){}+?|/]/\\&/g' <<<"$1"; }
+
+# check_query_output ADDR STRATUM OFFSET_LIMIT DELAY_LIMIT
+# For an `ntpdate -q` run against one server (RUN_OUT): the server line and
+# the adjust line, formats, order, equal offsets, |offset| and delay bounds.
+# Sets Q_OFFSET, Q_DELAY.
+check_query_output() {
+  local addr=$1 stratum=$2 olim=$3 dlim=$4 qa sline aline sn an aoff
+  qa=$(re_quote "$addr")
+  assert_line "$RUN_OUT" \
+    "^server $qa, stratum $stratum, offset $RE_NUM_OFF, delay $RE_NUM_DELAY\$" \
+    "server line for $addr"
+  sline=$MATCHED_LINE
+  Q_OFFSET=$(sed -E 's/.*, offset (-?[0-9.]+), delay.*/\1/' <<<"$sline")
+  Q_DELAY=$(sed -E 's/.*, delay ([0-9.]+)$/\1/' <<<"$sline")
+  assert_line "$RUN_OUT" \
+    "^${RE_PREFIX}adjust time server $qa offset $RE_NUM_OFF sec\$" \
+    "adjust line for $addr"
+  aline=$MATCHED_LINE
+  aoff=$(sed -E 's/.* offset (-?[0-9.]+) sec$/\1/' <<<"$aline")
+  sn=$(grep -nF -m1 -- "$sline" "$RUN_OUT" | cut -d: -f1)
+  an=$(grep -nF -m1 -- "$aline" "$RUN_OUT" | cut -d: -f1)
+  [[ $sn -lt $an ]] || fail "server line must precede the adjust line"
+  pass "server line precedes the adjust line"
+  [[ $aoff == "$Q_OFFSET" ]] || fail "adjust offset $aoff != server line offset $Q_OFFSET"
+  pass "adjust line offset equals server line offset ($aoff)"
+  assert_abs_lt "$Q_OFFSET" "$olim" "offset"
+  assert_range 0 "$Q_DELAY" "$dlim" "delay"
+}
