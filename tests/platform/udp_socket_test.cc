@@ -1,0 +1,104 @@
+#include <gtest/gtest.h>
+
+#include "platform/clock.h"
+#include "platform/resolver.h"
+#include "platform/udp_socket.h"
+
+namespace meridian::platform {
+namespace {
+
+std::optional<Datagram> receive_within(const UdpSocket& s, int64_t timeout_ns) {
+  const int fds[] = {s.fd()};
+  auto ready = wait_readable(fds, timeout_ns);
+  if (!ready || ready->empty()) return std::nullopt;
+  auto d = s.receive();
+  if (!d) return std::nullopt;
+  return *d;
+}
+
+void round_trip(const net::IpAddress& lo) {
+  auto a = UdpSocket::bind({lo, 0});
+  auto b = UdpSocket::bind({lo, 0});
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  const net::Endpoint b_ep = *b->local_endpoint();
+  EXPECT_NE(b_ep.port, 0);
+  const std::vector<std::byte> payload = {std::byte{1}, std::byte{2}, std::byte{3}};
+  ASSERT_TRUE(a->send_to(b_ep, payload).ok());
+  auto d = receive_within(*b, 2'000'000'000);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->data, payload);
+  EXPECT_EQ(d->from, *a->local_endpoint());
+  ASSERT_TRUE(d->local.has_value()) << "pktinfo missing";
+  EXPECT_EQ(*d->local, lo);
+  // Linux gives software RX timestamps on loopback; they must be recent.
+  ASSERT_TRUE(d->kernel_rx_time.has_value());
+  const auto age = read_realtime() - time::NtpTime::from_timespec(*d->kernel_rx_time);
+  EXPECT_GE(age.to_seconds(), 0);
+  EXPECT_LT(age.to_seconds(), 2);
+}
+
+TEST(UdpSocket, Ipv4RoundTripWithTimestampAndPktinfo) { round_trip(net::IpAddress::v4_loopback()); }
+
+TEST(UdpSocket, Ipv6RoundTripWithTimestampAndPktinfo) {
+  auto probe = UdpSocket::bind({*net::IpAddress::parse("::1"), 0});
+  if (!probe && probe.error().code == ErrorCode::kUnsupported) GTEST_SKIP() << "no IPv6 loopback here";
+  round_trip(*net::IpAddress::parse("::1"));
+}
+
+TEST(UdpSocket, ReceiveOnEmptySocketIsNothingNotAnError) {
+  auto a = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  ASSERT_TRUE(a.ok());
+  auto d = a->receive();
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->has_value());
+}
+
+TEST(UdpSocket, PortInUseIsReportedAsUnavailable) {
+  auto a = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  ASSERT_TRUE(a.ok());
+  auto b = UdpSocket::bind(*a->local_endpoint());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(b.error().message.find("in use"), std::string::npos) << b.error().message;
+}
+
+TEST(WaitReadable, TimesOutWithNothingReady) {
+  auto a = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  ASSERT_TRUE(a.ok());
+  const int fds[] = {a->fd()};
+  const int64_t t0 = read_monotonic_ns();
+  auto ready = wait_readable(fds, 50'000'000);
+  ASSERT_TRUE(ready.ok());
+  EXPECT_TRUE(ready->empty());
+  EXPECT_GE(read_monotonic_ns() - t0, 40'000'000);
+}
+
+TEST(Resolver, LiteralsNeedNoLookup) {
+  auto v4 = resolve_host("127.0.0.1");
+  ASSERT_TRUE(v4.ok());
+  ASSERT_EQ(v4->size(), 1u);
+  EXPECT_EQ((*v4)[0], net::IpAddress::v4_loopback());
+  auto v6 = resolve_host("[::1]");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ((*v6)[0].to_string(), "::1");
+  EXPECT_FALSE(resolve_host("127.0.0.1", net::Family::kIPv6).ok());
+}
+
+TEST(Resolver, LocalhostResolvesAndFamilyFilterApplies) {
+  auto any = resolve_host("localhost");
+  ASSERT_TRUE(any.ok()) << any.error().message;
+  EXPECT_FALSE(any->empty());
+  auto v4 = resolve_host("localhost", net::Family::kIPv4);
+  ASSERT_TRUE(v4.ok());
+  for (const auto& a : *v4) EXPECT_EQ(a.family(), net::Family::kIPv4);
+}
+
+TEST(Resolver, UnknownNameIsAnError) {
+  // .invalid is reserved (RFC 6761) and never resolves.
+  auto r = resolve_host("no-such-host.invalid");
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace meridian::platform
