@@ -1,9 +1,9 @@
 // ntpdate: set the clock once from NTP servers (classic ntp 4.2.x interface).
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "platform/clock.h"
 #include "platform/random_os.h"

@@ -11,14 +11,14 @@
 namespace meridian {
 
 enum class ErrorCode {
-  kInvalidArgument,  // caller passed something meaningless
-  kMalformed,        // untrusted input failed to parse
-  kTruncated,        // untrusted input ended early
-  kUnsupported,      // valid but not implemented
-  kPermissionDenied, // the OS refused (EPERM/EACCES)
-  kUnavailable,      // resource busy or missing (EADDRINUSE, no route, …)
+  kInvalidArgument,   // caller passed something meaningless
+  kMalformed,         // untrusted input failed to parse
+  kTruncated,         // untrusted input ended early
+  kUnsupported,       // valid but not implemented
+  kPermissionDenied,  // the OS refused (EPERM/EACCES)
+  kUnavailable,       // resource busy or missing (EADDRINUSE, no route, …)
   kTimeout,
-  kIo,               // any other OS-level failure
+  kIo,  // any other OS-level failure
 };
 
 struct Error {
@@ -33,23 +33,35 @@ inline Error make_error(ErrorCode code, std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
   // REQUIRES: ok().
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
   // REQUIRES: !ok().
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -64,7 +76,10 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_{ErrorCode::kInvalidArgument, {}};

@@ -1,13 +1,12 @@
 // System and read-only clocks over CLOCK_REALTIME. The only file in
 // Meridian that may change the host's clock.
+#include <fmt/format.h>
 #include <sys/timex.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "platform/clock.h"
 
@@ -16,7 +15,8 @@ namespace meridian::platform {
 namespace {
 
 Error os_error(const char* what, int err) {
-  const ErrorCode code = (err == EPERM || err == EACCES) ? ErrorCode::kPermissionDenied : ErrorCode::kIo;
+  const ErrorCode code =
+      (err == EPERM || err == EACCES) ? ErrorCode::kPermissionDenied : ErrorCode::kIo;
   std::string msg = fmt::format("{}: {}", what, std::strerror(err));
   if (code == ErrorCode::kPermissionDenied) msg += " (needs root or CAP_SYS_TIME)";
   return make_error(code, std::move(msg));
@@ -63,7 +63,8 @@ class SystemClock final : public Clock {
     }
     tx.time.tv_sec = static_cast<time_t>(sec);
     tx.time.tv_usec = static_cast<suseconds_t>(rem);
-    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0) return os_error("clock_adjtime(ADJ_SETOFFSET)", errno);
+    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+      return os_error("clock_adjtime(ADJ_SETOFFSET)", errno);
     return {};
   }
 
@@ -81,8 +82,10 @@ class SystemClock final : public Clock {
   Status set_frequency(double ppm) override {
     struct timex tx {};
     tx.modes = ADJ_FREQUENCY;
-    tx.freq = static_cast<long>(std::llround(std::clamp(ppm, -500.0, 500.0) * 65536.0));  // 2^-16 ppm
-    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0) return os_error("clock_adjtime(ADJ_FREQUENCY)", errno);
+    tx.freq =
+        static_cast<long>(std::llround(std::clamp(ppm, -500.0, 500.0) * 65536.0));  // 2^-16 ppm
+    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+      return os_error("clock_adjtime(ADJ_FREQUENCY)", errno);
     return {};
   }
 
@@ -103,16 +106,18 @@ class ReadonlyClock final : public Clock {
   Status step(time::NtpDuration by) override { return refuse("step", by); }
   Status slew(time::NtpDuration offset) override { return refuse("slew", offset); }
   Status set_frequency(double ppm) override {
-    return make_error(ErrorCode::kPermissionDenied,
-                      fmt::format("readonly clock: refusing to set the frequency to {:+.3f} ppm", ppm));
+    return make_error(
+        ErrorCode::kPermissionDenied,
+        fmt::format("readonly clock: refusing to set the frequency to {:+.3f} ppm", ppm));
   }
   int8_t precision_log2() const override { return precision_; }
   std::string_view name() const override { return "readonly"; }
 
  private:
   static Error refuse(const char* what, time::NtpDuration d) {
-    return make_error(ErrorCode::kPermissionDenied,
-                      fmt::format("readonly clock: refusing to {} by {:+.6f} s", what, d.to_seconds()));
+    return make_error(
+        ErrorCode::kPermissionDenied,
+        fmt::format("readonly clock: refusing to {} by {:+.6f} s", what, d.to_seconds()));
   }
   int8_t precision_;
 };

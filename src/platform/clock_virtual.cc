@@ -20,9 +20,9 @@ void VirtualClock::advance() {
   int64_t elapsed = dt + std::llround(static_cast<double>(dt) * rate_error);
   // Slewing, like the kernel's adjtime: at most slew_rate_ppm of elapsed time.
   const auto max_slew = std::llround(static_cast<double>(dt) * options_.slew_rate_ppm * 1e-6);
-  const int64_t applied =
-      std::llabs(slew_remaining_ns_) <= max_slew ? slew_remaining_ns_
-                                                 : (slew_remaining_ns_ > 0 ? max_slew : -max_slew);
+  const int64_t applied = std::llabs(slew_remaining_ns_) <= max_slew
+                              ? slew_remaining_ns_
+                              : (slew_remaining_ns_ > 0 ? max_slew : -max_slew);
   slew_remaining_ns_ -= applied;
   elapsed += applied;
   anchor_time_ = anchor_time_ + time::NtpDuration::from_nanoseconds(elapsed);

@@ -1,12 +1,11 @@
 #include "platform/resolver.h"
 
+#include <fmt/format.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "platform/socket_address.h"
 
@@ -16,7 +15,8 @@ Result<std::vector<net::IpAddress>> resolve_host(std::string_view host,
                                                  std::optional<net::Family> only) {
   // Literals need no resolver at all (and never block).
   std::string name(host);
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);
   if (auto literal = net::IpAddress::parse(name)) {
     if (only && literal->family() != *only) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -41,7 +41,8 @@ Result<std::vector<net::IpAddress>> resolve_host(std::string_view host,
     }
   }
   freeaddrinfo(res);
-  if (out.empty()) return make_error(ErrorCode::kUnavailable, fmt::format("{}: no addresses", name));
+  if (out.empty())
+    return make_error(ErrorCode::kUnavailable, fmt::format("{}: no addresses", name));
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "platform/udp_socket.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <netinet/in.h>
@@ -11,8 +12,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "platform/socket_address.h"
 

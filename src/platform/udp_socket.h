@@ -18,7 +18,7 @@ namespace meridian::platform {
 
 struct Datagram {
   net::Endpoint from;
-  std::optional<net::IpAddress> local;          // destination address (pktinfo)
+  std::optional<net::IpAddress> local;  // destination address (pktinfo)
   std::vector<std::byte> data;
   std::optional<std::timespec> kernel_rx_time;  // CLOCK_REALTIME, software timestamp
 };

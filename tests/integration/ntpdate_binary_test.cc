@@ -1,15 +1,13 @@
 // Runs the real ntpdate binary against test responders on loopback and
 // checks the classic output formats and exit codes byte for byte.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "tests/support/ntp_responder.h"
 
@@ -34,8 +32,7 @@ Result run_ntpdate(const std::string& args) {
   const std::string dir = ::testing::TempDir();
   const std::string out = dir + "/ntpdate.out." + std::to_string(getpid());
   const std::string err = dir + "/ntpdate.err." + std::to_string(getpid());
-  const std::string cmd =
-      fmt::format("{}/ntpdate {} >{} 2>{}", MERIDIAN_BIN_DIR, args, out, err);
+  const std::string cmd = fmt::format("{}/ntpdate {} >{} 2>{}", MERIDIAN_BIN_DIR, args, out, err);
   Result r;
   const int rc = std::system(cmd.c_str());
   r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -47,7 +44,8 @@ Result run_ntpdate(const std::string& args) {
 }
 
 // The classic prefix: " 3 Feb 00:43:58 ntpdate[3043]: "
-const std::string kPrefix = R"([ 123][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-2][0-9]:[0-5][0-9]:[0-6][0-9] ntpdate\[[0-9]+\]: )";
+const std::string kPrefix =
+    R"([ 123][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-2][0-9]:[0-5][0-9]:[0-6][0-9] ntpdate\[[0-9]+\]: )";
 
 bool has_cap_sys_time_in_bounding_set() {
   std::ifstream f("/proc/self/status");
@@ -68,7 +66,8 @@ TEST(NtpdateBinary, QueryPrintsClassicLines) {
   EXPECT_EQ(r.err, "");
   const std::regex expected(
       R"(server 127\.0\.0\.1, stratum 3, offset 0\.(2|19)\d{4,5}, delay 0\.\d{5}
-)" + kPrefix + R"(adjust time server 127\.0\.0\.1 offset 0\.(2|19)\d{4,5} sec
+)" + kPrefix +
+      R"(adjust time server 127\.0\.0\.1 offset 0\.(2|19)\d{4,5} sec
 )");
   EXPECT_TRUE(std::regex_match(r.out, expected)) << r.out;
 }
@@ -78,19 +77,19 @@ TEST(NtpdateBinary, NoAnswerMeansNoSuitableServerAndExitOne) {
   auto r = run_ntpdate(fmt::format("-q -p 1 -t 0.2 --port {} 127.0.0.1", silent.port()));
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "server 127.0.0.1, stratum 0, offset 0.000000, delay 0.00000\n");
-  EXPECT_TRUE(std::regex_match(r.err, std::regex(kPrefix + "no server suitable for synchronization found\n")))
+  EXPECT_TRUE(std::regex_match(
+      r.err, std::regex(kPrefix + "no server suitable for synchronization found\n")))
       << r.err;
 }
 
 TEST(NtpdateBinary, VirtualClockStep) {
   NtpResponder server({.offset_s = 0});
-  auto r = run_ntpdate(fmt::format("--clock virtual --virtual-offset 3 -p 1 --port {} 127.0.0.1",
-                                   server.port()));
+  auto r = run_ntpdate(
+      fmt::format("--clock virtual --virtual-offset 3 -p 1 --port {} 127.0.0.1", server.port()));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(std::regex_match(
       r.out, std::regex(kPrefix + R"(step time server 127\.0\.0\.1 offset -(3\.0|2\.99)\d+ sec
-)")))
-      << r.out;
+)"))) << r.out;
 }
 
 TEST(NtpdateBinary, WithoutCapSysTimeTheKernelRefusesAndWeSaySo) {
@@ -101,12 +100,15 @@ TEST(NtpdateBinary, WithoutCapSysTimeTheKernelRefusesAndWeSaySo) {
   NtpResponder server({.offset_s = 0.2});
   auto r = run_ntpdate(fmt::format("-p 1 --port {} 127.0.0.1", server.port()));
   EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(std::regex_match(r.out, std::regex(R"(server 127\.0\.0\.1, stratum 2, offset 0\.(2|19)\d+, delay 0\.\d{5}
+  EXPECT_TRUE(std::regex_match(
+      r.out, std::regex(R"(server 127\.0\.0\.1, stratum 2, offset 0\.(2|19)\d+, delay 0\.\d{5}
 )"))) << r.out;
   EXPECT_TRUE(std::regex_match(
-      r.err, std::regex(kPrefix + R"(cannot slew the clock by 0\.\d{6} s: .*Operation not permitted \(needs root or CAP_SYS_TIME\)
-)")))
-      << r.err;
+      r.err,
+      std::regex(
+          kPrefix +
+          R"(cannot slew the clock by 0\.\d{6} s: .*Operation not permitted \(needs root or CAP_SYS_TIME\)
+)"))) << r.err;
 }
 
 TEST(NtpdateBinary, UsageErrors) {

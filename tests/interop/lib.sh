@@ -21,8 +21,9 @@
 # DAEMON_PID / DAEMON_LOG (last started daemon), RUN_RC / RUN_OUT / RUN_ERR
 # (last run_cmd), PROBE_LI / PROBE_STRATUM / PROBE_REFID (last ntp_probe).
 
+# shellcheck disable=SC2034  # globals here are used by the test scripts
 export LC_ALL=C
-SAFE_PRIV=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time --)
+SAFE_PRIV=(setpriv --bounding-set=-sys_time --inh-caps=-sys_time --pdeathsig TERM --)
 
 TEST_NAME=${TEST_NAME:-$(basename "${0%.sh}")}
 _PASSED=0
@@ -118,7 +119,9 @@ require_tools() {
 # setup_bin BIN_DIR : checks BIN_DIR/ntpdate, sets NTPDATE
 setup_bin() {
   [[ -n ${1:-} ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-  NTPDATE="$(cd -- "$1" 2>/dev/null && pwd -P)/ntpdate"
+  local d
+  d=$(cd -- "$1" 2>/dev/null && pwd -P) || fail "BIN_DIR $1 not found (build Meridian first)"
+  NTPDATE="$d/ntpdate"
   [[ -x $NTPDATE ]] || fail "ntpdate not found or not executable: $1/ntpdate (build Meridian first)"
 }
 
@@ -153,6 +156,11 @@ setup_peers() {
 in_ns() {
   local ns=$1; shift
   if [[ -n $ns ]]; then ip netns exec "$ns" "$@"; else "$@"; fi
+}
+
+_ns_prefix() { # sets _NS_PRE to (ip netns exec NS) or ()
+  _NS_PRE=()
+  if [[ -n $1 ]]; then _NS_PRE=(ip netns exec "$1"); fi
 }
 
 # netns_create NAME [HOSTS_LINE...] : new namespace with lo up, a resolver
@@ -239,10 +247,13 @@ start_chronyd() {
     echo "user root"
     for l in "$@"; do echo "$l"; done
   } >"$d/chrony.conf"
+  _ns_prefix "$ns"
   DAEMON_LOG="$d/chronyd.log"
   _DAEMON_LOGS+=("$DAEMON_LOG")
   log "starting chronyd ${ns:+in netns $ns }on $addr:$port (stratum $stratum): $d/chrony.conf"
-  in_ns "$ns" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$CHRONYD" -x -d -f "$d/chrony.conf" \
+  # a simple command (not a function) in the background: $! is the daemon's
+  # own pid, as ip netns exec, setpriv and env all exec.
+  "${_NS_PRE[@]}" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$CHRONYD" -x -d -f "$d/chrony.conf" \
     >"$DAEMON_LOG" 2>&1 </dev/null &
   DAEMON_PID=$!
   _CLEAN_PIDS+=("$DAEMON_PID")
@@ -283,10 +294,11 @@ start_ntpsec() {
     echo "logfile $d/ntpd.log"
     for l in "$@"; do echo "$l"; done
   } >"$d/ntp.conf"
+  _ns_prefix "$ns"
   DAEMON_LOG="$d/ntpd.out"
   _DAEMON_LOGS+=("$DAEMON_LOG")
   log "starting NTPsec ntpd ${ns:+in netns $ns }: $d/ntp.conf"
-  in_ns "$ns" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$NTPD" -n -c "$d/ntp.conf" \
+  "${_NS_PRE[@]}" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$NTPD" -n -c "$d/ntp.conf" \
     >"$DAEMON_LOG" 2>&1 </dev/null &
   DAEMON_PID=$!
   _CLEAN_PIDS+=("$DAEMON_PID")
@@ -303,7 +315,7 @@ _ntp_probe_raw() {
   local addr=$1 port=$2 sec hex bytes
   exec 3<>"/dev/udp/$addr/$port" || return 2
   # transmit timestamp = now (seconds since 1900), so strict servers answer
-  sec=$(( ${EPOCHSECONDS} + 2208988800 ))
+  sec=$(( EPOCHSECONDS + 2208988800 ))
   hex=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( sec >> 24 & 255 )) \
         $(( sec >> 16 & 255 )) $(( sec >> 8 & 255 )) $(( sec & 255 )))
   # one write(2) of 48 bytes = one datagram: LI=0 VN=4 Mode=3, xmt at 40
@@ -311,6 +323,7 @@ _ntp_probe_raw() {
     | dd bs=48 count=1 iflag=fullblock status=none >&3 2>/dev/null || { exec 3>&-; return 1; }
   bytes=$(timeout 1 dd bs=2048 count=1 status=none <&3 2>/dev/null | od -An -tu1 -v -N 16)
   exec 3>&-
+  # shellcheck disable=SC2086  # split od's output into bytes
   set -- $bytes
   [[ $# -ge 16 ]] || return 1
   echo "$(( $1 >> 6 )) $2 ${13} ${14} ${15} ${16} $(( $1 & 7 ))"
@@ -322,15 +335,27 @@ ntp_probe() {
   local ns=$1 addr=$2 port=$3 r
   r=$(in_ns "$ns" bash -c "$(declare -f _ntp_probe_raw); _ntp_probe_raw '$addr' '$port'" 2>/dev/null) \
     || return 1
+  # shellcheck disable=SC2086
   set -- $r
   [[ $# -eq 7 && $7 == 4 ]] || return 1       # must be a mode-4 (server) reply
   PROBE_LI=$1; PROBE_STRATUM=$2
   if [[ $2 -le 1 ]]; then                      # kiss code / reference id: ASCII
+    # shellcheck disable=SC2059  # octal escapes built on purpose
     PROBE_REFID=$(printf "\\$(printf %03o "$3")\\$(printf %03o "$4")\\$(printf %03o "$5")\\$(printf %03o "$6")" | tr -d '\0')
   else
     PROBE_REFID="$3.$4.$5.$6"
   fi
   PROBE_LINE="li=$PROBE_LI stratum=$PROBE_STRATUM refid=$PROBE_REFID"
+}
+
+# run_ntpdig NS ADDR : NTPsec's own SNTP client (from PEERS_DIR, needs
+# /usr/bin/python3) as an independent second opinion; prints its output.
+# Informational only: returns 0 even if ntpdig is unavailable or fails.
+run_ntpdig() {
+  if [[ ${#NTPDIG[@]} -eq 0 ]]; then log "(ntpdig not available)"; return 0; fi
+  local out
+  out=$(in_ns "$1" timeout 10 "${NTPDIG[@]}" -t 1 "$2" 2>&1) || true
+  log "ntpdig $2 says: ${out:-<nothing>}"
 }
 
 # ------------------------------------------------------------ running tools
@@ -401,6 +426,7 @@ assert_range() {
 RE_NUM_OFF='-?[0-9]+\.[0-9]{6}'
 RE_NUM_DELAY='[0-9]+\.[0-9]{5}'
 RE_PREFIX='[ 123][0-9] [A-Z][a-z]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} ntpdate\[[0-9]+\]: '
+# shellcheck disable=SC2016
 re_quote() { sed 's/[][\.*^$(){}+?|/]/\\&/g' <<<"$1"; }
 
 # check_query_output ADDR STRATUM OFFSET_LIMIT DELAY_LIMIT

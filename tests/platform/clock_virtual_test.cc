@@ -82,8 +82,10 @@ TEST(VirtualClock, KernelTimestampKeepsItsAge) {
 
 TEST(ReadonlyClock, RefusesEveryChange) {
   auto clock = make_readonly_clock();
-  EXPECT_EQ(clock->step(time::NtpDuration::from_seconds(1)).error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(clock->slew(time::NtpDuration::from_seconds(1)).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(clock->step(time::NtpDuration::from_seconds(1)).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(clock->slew(time::NtpDuration::from_seconds(1)).error().code,
+            ErrorCode::kPermissionDenied);
   EXPECT_EQ(clock->set_frequency(1).error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(clock->step(time::NtpDuration::from_seconds(1)).error().message.find("readonly"),
             std::string::npos);

@@ -1,8 +1,9 @@
+#include "platform/udp_socket.h"
+
 #include <gtest/gtest.h>
 
 #include "platform/clock.h"
 #include "platform/resolver.h"
-#include "platform/udp_socket.h"
 
 namespace meridian::platform {
 namespace {
@@ -42,7 +43,8 @@ TEST(UdpSocket, Ipv4RoundTripWithTimestampAndPktinfo) { round_trip(net::IpAddres
 
 TEST(UdpSocket, Ipv6RoundTripWithTimestampAndPktinfo) {
   auto probe = UdpSocket::bind({*net::IpAddress::parse("::1"), 0});
-  if (!probe && probe.error().code == ErrorCode::kUnsupported) GTEST_SKIP() << "no IPv6 loopback here";
+  if (!probe && probe.error().code == ErrorCode::kUnsupported)
+    GTEST_SKIP() << "no IPv6 loopback here";
   round_trip(*net::IpAddress::parse("::1"));
 }
 

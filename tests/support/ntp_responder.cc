@@ -45,8 +45,10 @@ std::vector<std::byte> NtpResponder::reply_to(const wire::NtpHeader& request,
   h.root_delay = time::NtpShort::from_seconds(b.root_delay_s);
   h.root_dispersion = time::NtpShort::from_seconds(b.root_dispersion_s);
   h.reference_id = b.kiss ? *b.kiss : b.reference_id;
-  if (!b.unset_reference) h.reference = (now + shift - time::NtpDuration::from_seconds_int(16)).to_timestamp();
-  h.origin = b.wrong_origin ? request.transmit + time::NtpDuration::from_seconds_int(1) : request.transmit;
+  if (!b.unset_reference)
+    h.reference = (now + shift - time::NtpDuration::from_seconds_int(16)).to_timestamp();
+  h.origin =
+      b.wrong_origin ? request.transmit + time::NtpDuration::from_seconds_int(1) : request.transmit;
   h.receive = (received + shift).to_timestamp();
   h.transmit = (now + shift).to_timestamp();
   wire::serialize_header(h, out);

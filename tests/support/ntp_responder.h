@@ -16,7 +16,7 @@
 namespace meridian::testing {
 
 struct ResponderBehaviour {
-  double offset_s = 0;          // responder clock − real clock
+  double offset_s = 0;  // responder clock − real clock
   uint8_t stratum = 2;
   wire::LeapIndicator leap = wire::LeapIndicator::kNoWarning;
   std::optional<uint32_t> kiss;  // reply as a kiss-o'-death with this code
@@ -46,8 +46,9 @@ class NtpResponder {
   void set_behaviour(const ResponderBehaviour& b);
 
   // Builds the reply to one request (exposed for unit tests of the responder).
-  static std::vector<std::byte> reply_to(const wire::NtpHeader& request, const ResponderBehaviour& b,
-                                         time::NtpTime received, time::NtpTime now);
+  static std::vector<std::byte> reply_to(const wire::NtpHeader& request,
+                                         const ResponderBehaviour& b, time::NtpTime received,
+                                         time::NtpTime now);
 
  private:
   void serve();

@@ -1,9 +1,9 @@
 #include "core/net/address.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace meridian::net {
 
@@ -34,7 +34,8 @@ bool parse_groups(std::string_view s, std::vector<uint16_t>& groups, bool allow_
   while (true) {
     const size_t colon = s.find(':');
     const std::string_view part = s.substr(0, colon);
-    if (colon == std::string_view::npos && allow_v4_tail && part.find('.') != std::string_view::npos) {
+    if (colon == std::string_view::npos && allow_v4_tail &&
+        part.find('.') != std::string_view::npos) {
       auto v4 = parse_v4(part);
       if (!v4) return false;
       groups.push_back(static_cast<uint16_t>((*v4)[0] << 8 | (*v4)[1]));

@@ -40,18 +40,30 @@ ServerAction action_for(Verdict v) {
 
 const char* describe(Verdict v) {
   switch (v) {
-    case Verdict::kAccepted: return "accepted";
-    case Verdict::kNotServerMode: return "not a server-mode reply";
-    case Verdict::kBadVersion: return "unsupported NTP version";
-    case Verdict::kDuplicate: return "duplicate reply";
-    case Verdict::kBogusOrigin: return "origin timestamp does not match our request";
-    case Verdict::kKissRate: return "kiss-o'-death RATE (sending too fast)";
-    case Verdict::kKissDeny: return "kiss-o'-death DENY (access denied)";
-    case Verdict::kKissRestrict: return "kiss-o'-death RSTR (access restricted)";
-    case Verdict::kKissOther: return "kiss-o'-death";
-    case Verdict::kUnsynchronised: return "server is not synchronised";
-    case Verdict::kBadTimestamps: return "inconsistent timestamps";
-    case Verdict::kBadDistance: return "root distance too large";
+    case Verdict::kAccepted:
+      return "accepted";
+    case Verdict::kNotServerMode:
+      return "not a server-mode reply";
+    case Verdict::kBadVersion:
+      return "unsupported NTP version";
+    case Verdict::kDuplicate:
+      return "duplicate reply";
+    case Verdict::kBogusOrigin:
+      return "origin timestamp does not match our request";
+    case Verdict::kKissRate:
+      return "kiss-o'-death RATE (sending too fast)";
+    case Verdict::kKissDeny:
+      return "kiss-o'-death DENY (access denied)";
+    case Verdict::kKissRestrict:
+      return "kiss-o'-death RSTR (access restricted)";
+    case Verdict::kKissOther:
+      return "kiss-o'-death";
+    case Verdict::kUnsynchronised:
+      return "server is not synchronised";
+    case Verdict::kBadTimestamps:
+      return "inconsistent timestamps";
+    case Verdict::kBadDistance:
+      return "root distance too large";
   }
   return "unknown";
 }

@@ -24,7 +24,7 @@ inline constexpr uint8_t kMaxStratum = 16;      // 16 = unsynchronised
 
 // What the client remembers about the request in flight.
 struct PendingRequest {
-  time::NtpTimestamp transmit;              // the transmit field we sent (T1 on our clock)
+  time::NtpTimestamp transmit;                  // the transmit field we sent (T1 on our clock)
   time::NtpTimestamp previous_server_transmit;  // T3 of the last accepted reply (duplicate test)
 };
 
@@ -54,17 +54,17 @@ struct Sample {
 
 enum class Verdict {
   kAccepted,
-  kNotServerMode,     // reply mode is not 4
-  kBadVersion,        // version 0 or > 4
-  kDuplicate,         // T3 equals the previous reply's T3 (replay)
-  kBogusOrigin,       // origin ≠ our T1: not an answer to our request (or spoofed)
-  kKissRate,          // KoD RATE: reduce the poll rate
-  kKissDeny,          // KoD DENY: access denied, stop using this server
-  kKissRestrict,      // KoD RSTR: access restricted, stop using this server
-  kKissOther,         // some other stratum-0 kiss code; treat the reply as unusable
-  kUnsynchronised,    // LI = 3, stratum ≥ 16, or no reference time
-  kBadTimestamps,     // T2/T3 zero, T3 < T2, or T4 < T1
-  kBadDistance,       // root delay/2 + root dispersion ≥ MAXDISP
+  kNotServerMode,   // reply mode is not 4
+  kBadVersion,      // version 0 or > 4
+  kDuplicate,       // T3 equals the previous reply's T3 (replay)
+  kBogusOrigin,     // origin ≠ our T1: not an answer to our request (or spoofed)
+  kKissRate,        // KoD RATE: reduce the poll rate
+  kKissDeny,        // KoD DENY: access denied, stop using this server
+  kKissRestrict,    // KoD RSTR: access restricted, stop using this server
+  kKissOther,       // some other stratum-0 kiss code; treat the reply as unusable
+  kUnsynchronised,  // LI = 3, stratum ≥ 16, or no reference time
+  kBadTimestamps,   // T2/T3 zero, T3 < T2, or T4 < T1
+  kBadDistance,     // root delay/2 + root dispersion ≥ MAXDISP
 };
 
 struct Evaluation {

@@ -18,7 +18,9 @@ class NtpDuration {
 
   constexpr NtpDuration() = default;
   static constexpr NtpDuration from_raw(int64_t units) { return NtpDuration(units); }
-  static constexpr NtpDuration from_seconds_int(int64_t s) { return NtpDuration(s * kUnitsPerSecond); }
+  static constexpr NtpDuration from_seconds_int(int64_t s) {
+    return NtpDuration(s * kUnitsPerSecond);
+  }
   // Saturates outside the representable range; NaN becomes zero.
   static NtpDuration from_seconds(double s);
   // Exact for every |ns| < 2^31 s; rounds to the nearest 2^-32 s.
@@ -27,15 +29,23 @@ class NtpDuration {
   static constexpr NtpDuration min() { return NtpDuration(std::numeric_limits<int64_t>::min()); }
 
   constexpr int64_t raw() const { return units_; }
-  double to_seconds() const { return static_cast<double>(units_) / static_cast<double>(kUnitsPerSecond); }
+  double to_seconds() const {
+    return static_cast<double>(units_) / static_cast<double>(kUnitsPerSecond);
+  }
   // Rounds to the nearest nanosecond (half away from zero).
   int64_t to_nanoseconds() const;
 
   constexpr NtpDuration operator-() const { return NtpDuration(-units_); }
   constexpr NtpDuration operator+(NtpDuration o) const { return NtpDuration(units_ + o.units_); }
   constexpr NtpDuration operator-(NtpDuration o) const { return NtpDuration(units_ - o.units_); }
-  constexpr NtpDuration& operator+=(NtpDuration o) { units_ += o.units_; return *this; }
-  constexpr NtpDuration& operator-=(NtpDuration o) { units_ -= o.units_; return *this; }
+  constexpr NtpDuration& operator+=(NtpDuration o) {
+    units_ += o.units_;
+    return *this;
+  }
+  constexpr NtpDuration& operator-=(NtpDuration o) {
+    units_ -= o.units_;
+    return *this;
+  }
   // Halving as needed for θ = ((T2−T1)+(T3−T4))/2; rounds toward −∞.
   constexpr NtpDuration half() const { return NtpDuration(units_ >> 1); }
   constexpr NtpDuration abs() const { return units_ < 0 ? NtpDuration(-units_) : *this; }

@@ -1,8 +1,8 @@
 #include "core/time/ntp_timestamp.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace meridian::time {
 
@@ -114,8 +114,9 @@ NtpTime NtpTime::operator+(NtpDuration d) const {
 
 NtpDuration NtpTime::operator-(NtpTime b) const {
   // 128-bit intermediate: the exact difference, then clamp to ±2^63 units.
-  const __int128 units = static_cast<__int128>(seconds_ - b.seconds_) * NtpDuration::kUnitsPerSecond +
-                         (int64_t{fraction_} - int64_t{b.fraction_});
+  const __int128 units =
+      static_cast<__int128>(seconds_ - b.seconds_) * NtpDuration::kUnitsPerSecond +
+      (int64_t{fraction_} - int64_t{b.fraction_});
   if (units > static_cast<__int128>(NtpDuration::max().raw())) return NtpDuration::max();
   if (units < static_cast<__int128>(NtpDuration::min().raw())) return NtpDuration::min();
   return NtpDuration::from_raw(static_cast<int64_t>(units));

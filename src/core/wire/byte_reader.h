@@ -62,7 +62,8 @@ class ByteWriter {
  private:
   template <typename T>
   void write_be(T v) {
-    for (size_t i = sizeof(T); i-- > 0;) out_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xff));
+    for (size_t i = sizeof(T); i-- > 0;)
+      out_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xff));
   }
   std::vector<std::byte>& out_;
 };

@@ -27,9 +27,9 @@ std::optional<Mode> peek_mode(std::span<const std::byte> datagram) {
 
 Result<NtpHeader> parse_header(std::span<const std::byte> datagram) {
   if (datagram.size() < kHeaderSize) {
-    return make_error(ErrorCode::kTruncated,
-                      fmt::format("packet is {} bytes, an NTP header needs {}", datagram.size(),
-                                  kHeaderSize));
+    return make_error(
+        ErrorCode::kTruncated,
+        fmt::format("packet is {} bytes, an NTP header needs {}", datagram.size(), kHeaderSize));
   }
   ByteReader r(datagram);
   NtpHeader h;
@@ -58,8 +58,8 @@ Result<NtpPacket> parse_packet(std::span<const std::byte> datagram) {
   p.header = *header;
   if (p.header.mode == Mode::kReserved || p.header.mode == Mode::kControl ||
       p.header.mode == Mode::kPrivate) {
-    return malformed(fmt::format("mode {} is not an NTP data packet",
-                                 static_cast<int>(p.header.mode)));
+    return malformed(
+        fmt::format("mode {} is not an NTP data packet", static_cast<int>(p.header.mode)));
   }
   ByteReader r(datagram.subspan(kHeaderSize));
   // RFC 7822 §7: trailing data of exactly a MAC's length is a MAC; otherwise
@@ -71,20 +71,24 @@ Result<NtpPacket> parse_packet(std::span<const std::byte> datagram) {
     }
     const size_t at = kHeaderSize + r.position();
     if (r.remaining() < kMinExtensionLength) {
-      return malformed(fmt::format("{} trailing bytes at offset {}: too short for an extension "
-                                   "field and not a MAC", r.remaining(), at));
+      return malformed(
+          fmt::format("{} trailing bytes at offset {}: too short for an extension "
+                      "field and not a MAC",
+                      r.remaining(), at));
     }
     const uint16_t type = *r.u16();
     const uint16_t length = *r.u16();
     if (length < kMinExtensionLength || length % 4 != 0) {
-      return malformed(fmt::format("extension field at offset {} has invalid length {}", at, length));
+      return malformed(
+          fmt::format("extension field at offset {} has invalid length {}", at, length));
     }
     auto value = r.bytes(length - 4u);
     if (!value) {
-      return malformed(fmt::format("extension field at offset {} (length {}) runs past the end",
-                                   at, length));
+      return malformed(
+          fmt::format("extension field at offset {} (length {}) runs past the end", at, length));
     }
-    p.extensions.push_back(ExtensionField{type, std::vector<std::byte>(value->begin(), value->end())});
+    p.extensions.push_back(
+        ExtensionField{type, std::vector<std::byte>(value->begin(), value->end())});
   }
   if (r.remaining() > 0) {
     MacTrailer mac;
@@ -92,7 +96,8 @@ Result<NtpPacket> parse_packet(std::span<const std::byte> datagram) {
     auto digest = *r.bytes(r.remaining());
     mac.digest.assign(digest.begin(), digest.end());
     if (mac.digest.empty() && mac.key_id != 0) {
-      return malformed(fmt::format("4-byte trailer with key id {} is not a crypto-NAK", mac.key_id));
+      return malformed(
+          fmt::format("4-byte trailer with key id {} is not a crypto-NAK", mac.key_id));
     }
     p.mac = std::move(mac);
   }

@@ -22,9 +22,9 @@ inline constexpr size_t kHeaderSize = 48;
 
 enum class LeapIndicator : uint8_t {
   kNoWarning = 0,
-  kInsertSecond = 1,   // last minute of the day has 61 s
-  kDeleteSecond = 2,   // last minute of the day has 59 s
-  kUnsynchronised = 3, // clock not synchronised ("alarm")
+  kInsertSecond = 1,    // last minute of the day has 61 s
+  kDeleteSecond = 2,    // last minute of the day has 59 s
+  kUnsynchronised = 3,  // clock not synchronised ("alarm")
 };
 
 enum class Mode : uint8_t {
@@ -44,7 +44,7 @@ struct NtpHeader {
   Mode mode = Mode::kClient;
   uint8_t stratum = 0;  // 0 = unspecified / kiss-o'-death, 1 primary, 2–15 secondary, 16 unsynced
   int8_t poll = 0;      // log2 seconds
-  int8_t precision = 0; // log2 seconds
+  int8_t precision = 0;  // log2 seconds
   time::NtpShort root_delay;
   time::NtpShort root_dispersion;
   uint32_t reference_id = 0;  // IPv4 address, hash, refclock id, or kiss code (stratum 0)

@@ -1,8 +1,8 @@
 #include "tools/ntpdate/ntpdate.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "platform/resolver.h"
 #include "tools/ntpdate/query.h"
@@ -33,7 +33,8 @@ std::vector<net::Endpoint> resolve_all(const Options& o, Output& out) {
     }
     for (const auto& a : *addrs) {
       net::Endpoint e{a, o.port};
-      if (std::find(endpoints.begin(), endpoints.end(), e) == endpoints.end()) endpoints.push_back(e);
+      if (std::find(endpoints.begin(), endpoints.end(), e) == endpoints.end())
+        endpoints.push_back(e);
     }
   }
   return endpoints;
@@ -78,8 +79,9 @@ int run(const Options& o, platform::Clock& clock, RandomSource& random, Output& 
   const ServerOutcome& chosen = (*outcomes)[choice->server];
   const double offset_s = choice->sample.offset_s;
   const bool step = !o.always_slew && (o.always_step || std::fabs(offset_s) >= kStepThreshold_s);
-  const std::string verdict = fmt::format("{} time server {} offset {:.6f} sec", step ? "step" : "adjust",
-                                          chosen.endpoint.address.to_string(), offset_s);
+  const std::string verdict =
+      fmt::format("{} time server {} offset {:.6f} sec", step ? "step" : "adjust",
+                  chosen.endpoint.address.to_string(), offset_s);
   if (o.query_only || o.debug) {
     out.info(verdict);
     return 0;

@@ -1,12 +1,11 @@
 #include "tools/ntpdate/options.h"
 
+#include <fmt/format.h>
 #include <getopt.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace meridian::ntpdate {
 
@@ -30,8 +29,9 @@ Result<long> parse_integer(const char* text, const char* option, long lo, long h
   errno = 0;
   const long v = std::strtol(text, &end, 10);
   if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("option {}: '{}' is not an integer in {}..{}", option, text, lo, hi));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("option {}: '{}' is not an integer in {}..{}", option, text, lo, hi));
   }
   return v;
 }
@@ -65,15 +65,33 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
   int c = 0;
   while ((c = getopt_long(argc, argv.data(), "46bBdqsuva:e:k:o:p:t:", kLong, nullptr)) != -1) {
     switch (c) {
-      case '4': o.family = net::Family::kIPv4; break;
-      case '6': o.family = net::Family::kIPv6; break;
-      case 'b': o.always_step = true; break;
-      case 'B': o.always_slew = true; break;
-      case 'd': o.debug = true; break;
-      case 'q': o.query_only = true; break;
-      case 's': o.use_syslog = true; break;
-      case 'u': o.unprivileged_port = true; break;
-      case 'v': o.verbose = true; break;
+      case '4':
+        o.family = net::Family::kIPv4;
+        break;
+      case '6':
+        o.family = net::Family::kIPv6;
+        break;
+      case 'b':
+        o.always_step = true;
+        break;
+      case 'B':
+        o.always_slew = true;
+        break;
+      case 'd':
+        o.debug = true;
+        break;
+      case 'q':
+        o.query_only = true;
+        break;
+      case 's':
+        o.use_syslog = true;
+        break;
+      case 'u':
+        o.unprivileged_port = true;
+        break;
+      case 'v':
+        o.verbose = true;
+        break;
       case 'a': {
         auto v = parse_integer(optarg, "-a", 1, 65535);
         if (!v) return v.error();
@@ -83,11 +101,14 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       case 'e': {
         auto v = parse_number(optarg, "-e");
         if (!v) return v.error();
-        if (*v < 0 || *v > 1) return make_error(ErrorCode::kInvalidArgument, "option -e: authdelay must be 0..1 s");
+        if (*v < 0 || *v > 1)
+          return make_error(ErrorCode::kInvalidArgument, "option -e: authdelay must be 0..1 s");
         o.auth_delay_s = *v;
         break;
       }
-      case 'k': o.key_file = optarg; break;
+      case 'k':
+        o.key_file = optarg;
+        break;
       case 'o': {
         auto v = parse_integer(optarg, "-o", 1, 4);
         if (!v) return v.error();
@@ -103,7 +124,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       case 't': {
         auto v = parse_number(optarg, "-t");
         if (!v) return v.error();
-        if (*v <= 0 || *v > 60) return make_error(ErrorCode::kInvalidArgument, "option -t: timeout must be in (0, 60] s");
+        if (*v <= 0 || *v > 60)
+          return make_error(ErrorCode::kInvalidArgument, "option -t: timeout must be in (0, 60] s");
         o.timeout_s = *v;
         break;
       }
@@ -113,7 +135,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         o.port = static_cast<uint16_t>(*v);
         break;
       }
-      case kClock: o.clock = optarg; break;
+      case kClock:
+        o.clock = optarg;
+        break;
       case kVirtualOffset: {
         auto v = parse_number(optarg, "--virtual-offset");
         if (!v) return v.error();
@@ -123,15 +147,22 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       case kInterval: {
         auto v = parse_number(optarg, "--interval");
         if (!v) return v.error();
-        if (*v < 0.05 || *v > 64) return make_error(ErrorCode::kInvalidArgument, "option --interval: must be in [0.05, 64] s");
+        if (*v < 0.05 || *v > 64)
+          return make_error(ErrorCode::kInvalidArgument,
+                            "option --interval: must be in [0.05, 64] s");
         o.interval_s = *v;
         break;
       }
-      case kHelp: o.show_help = true; break;
-      case kVersion: o.show_version = true; break;
+      case kHelp:
+        o.show_help = true;
+        break;
+      case kVersion:
+        o.show_version = true;
+        break;
       default: {
-        const std::string opt = optopt > 0 && optopt < 256 ? fmt::format("-{}", static_cast<char>(optopt))
-                                                           : std::string(argv[optind - 1]);
+        const std::string opt = optopt > 0 && optopt < 256
+                                    ? fmt::format("-{}", static_cast<char>(optopt))
+                                    : std::string(argv[optind - 1]);
         return make_error(ErrorCode::kInvalidArgument,
                           fmt::format("unknown option or missing argument: {}", opt));
       }

@@ -1,11 +1,10 @@
 #include "tools/ntpdate/output.h"
 
+#include <fmt/format.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace meridian::ntpdate {
 
@@ -14,8 +13,8 @@ std::string classic_prefix(std::time_t now, long pid) {
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::tm tm{};
   localtime_r(&now, &tm);
-  return fmt::format("{:2d} {} {:02d}:{:02d}:{:02d} ntpdate[{}]: ", tm.tm_mday, kMonths[tm.tm_mon % 12],
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, pid);
+  return fmt::format("{:2d} {} {:02d}:{:02d}:{:02d} ntpdate[{}]: ", tm.tm_mday,
+                     kMonths[tm.tm_mon % 12], tm.tm_hour, tm.tm_min, tm.tm_sec, pid);
 }
 
 ConsoleOutput::ConsoleOutput(bool use_syslog) : syslog_(use_syslog) {
@@ -31,7 +30,8 @@ void ConsoleOutput::info(std::string_view line) {
     syslog(LOG_NOTICE, "%.*s", static_cast<int>(line.size()), line.data());
     return;
   }
-  fmt::print(stdout, "{}{}\n", classic_prefix(std::time(nullptr), static_cast<long>(getpid())), line);
+  fmt::print(stdout, "{}{}\n", classic_prefix(std::time(nullptr), static_cast<long>(getpid())),
+             line);
   std::fflush(stdout);
 }
 
@@ -41,7 +41,8 @@ void ConsoleOutput::error(std::string_view line) {
     return;
   }
   std::fflush(stdout);
-  fmt::print(stderr, "{}{}\n", classic_prefix(std::time(nullptr), static_cast<long>(getpid())), line);
+  fmt::print(stderr, "{}{}\n", classic_prefix(std::time(nullptr), static_cast<long>(getpid())),
+             line);
 }
 
 void ConsoleOutput::plain(std::string_view line) {

@@ -14,7 +14,8 @@ class Output {
   virtual ~Output() = default;
   virtual void info(std::string_view line) = 0;   // prefixed, stdout / syslog NOTICE
   virtual void error(std::string_view line) = 0;  // prefixed, stderr / syslog ERR
-  virtual void plain(std::string_view line) = 0;  // unprefixed stdout (the -q server lines, -d trace)
+  virtual void plain(
+      std::string_view line) = 0;  // unprefixed stdout (the -q server lines, -d trace)
 };
 
 // "%2d %s %02d:%02d:%02d ntpdate[PID]: " in local time, English month names.

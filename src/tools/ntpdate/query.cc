@@ -1,10 +1,10 @@
 #include "tools/ntpdate/query.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "core/source/exchange.h"
 #include "platform/udp_socket.h"
@@ -31,8 +31,8 @@ struct Exchange {
 
 // Binds one socket of the family: port 123 first unless told otherwise.
 Result<UdpSocket> bind_source(net::Family family, bool try_port_123, Output& out) {
-  const net::IpAddress any = family == net::Family::kIPv4 ? net::IpAddress::v4({0, 0, 0, 0})
-                                                          : net::IpAddress::v6({});
+  const net::IpAddress any =
+      family == net::Family::kIPv4 ? net::IpAddress::v4({0, 0, 0, 0}) : net::IpAddress::v6({});
   if (try_port_123) {
     auto s = UdpSocket::bind(net::Endpoint{any, 123});
     if (s) return s;
@@ -56,9 +56,9 @@ void trace_reply(Output& out, const Exchange& x, const wire::NtpHeader& h,
                         h.stratum <= 1 ? wire::refid_to_ascii(h.reference_id)
                                        : fmt::format("{:08x}", h.reference_id)));
   if (e.verdict == source::Verdict::kAccepted) {
-    out.plain(fmt::format("  offset {:+.6f} s, delay {:.5f} s, dispersion {:.5f} s, root distance {:.6f} s",
-                          e.sample.offset_s, e.sample.delay_s, e.sample.dispersion_s,
-                          e.sample.root_distance_s()));
+    out.plain(fmt::format(
+        "  offset {:+.6f} s, delay {:.5f} s, dispersion {:.5f} s, root distance {:.6f} s",
+        e.sample.offset_s, e.sample.delay_s, e.sample.dispersion_s, e.sample.root_distance_s()));
   } else {
     out.plain(fmt::format("  rejected: {}", source::describe(e.verdict)));
   }
@@ -67,10 +67,12 @@ void trace_reply(Output& out, const Exchange& x, const wire::NtpHeader& h,
 // Vets one datagram from x's server and records what it tells us.
 void handle_reply(Exchange& x, const platform::Datagram& d, platform::Clock& clock,
                   const QueryParams& params, int64_t now_ns, Output& out) {
-  const time::NtpTime t4 = d.kernel_rx_time ? clock.from_kernel_realtime(*d.kernel_rx_time) : clock.now();
+  const time::NtpTime t4 =
+      d.kernel_rx_time ? clock.from_kernel_realtime(*d.kernel_rx_time) : clock.now();
   auto header = wire::parse_header(d.data);
   if (!header) {
-    if (params.debug) out.plain(fmt::format("receive({}): {}", d.from.address.to_string(), header.error().message));
+    if (params.debug)
+      out.plain(fmt::format("receive({}): {}", d.from.address.to_string(), header.error().message));
     return;
   }
   if (!x.deadline_ns) return;  // nothing in flight: late or unsolicited
@@ -98,8 +100,8 @@ void handle_reply(Exchange& x, const platform::Datagram& d, platform::Clock& clo
       x.outcome.kiss_code = e.kiss_code;
       x.outcome.last_rejection = e.verdict;
       x.done = true;
-      out.error(fmt::format("{}: {}; not sending more requests", x.outcome.endpoint.address.to_string(),
-                            source::describe(e.verdict)));
+      out.error(fmt::format("{}: {}; not sending more requests",
+                            x.outcome.endpoint.address.to_string(), source::describe(e.verdict)));
       return;
     case source::ServerAction::kStopUsing:
       x.outcome.kiss_code = e.kiss_code;
@@ -132,8 +134,10 @@ Result<std::vector<ServerOutcome>> query_servers(const std::vector<net::Endpoint
     if (!sockets[fam]) {
       auto s = bind_source(ep.address.family(), try_123, out);
       if (!s) {
-        if (s.error().code == ErrorCode::kUnavailable) return make_error(ErrorCode::kUnavailable, "the NTP socket is in use, exiting");
-        out.error(fmt::format("cannot open a socket for {}: {}", ep.address.to_string(), s.error().message));
+        if (s.error().code == ErrorCode::kUnavailable)
+          return make_error(ErrorCode::kUnavailable, "the NTP socket is in use, exiting");
+        out.error(fmt::format("cannot open a socket for {}: {}", ep.address.to_string(),
+                              s.error().message));
         continue;  // e.g. no IPv6 stack: the other family may still work
       }
       sockets[fam] = std::move(*s);
@@ -167,7 +171,8 @@ Result<std::vector<ServerOutcome>> query_servers(const std::vector<net::Endpoint
       if (x.done) continue;
       if (x.deadline_ns && now_ns >= *x.deadline_ns) {  // timed out
         x.deadline_ns.reset();
-        if (params.debug) out.plain(fmt::format("timeout({})", x.outcome.endpoint.address.to_string()));
+        if (params.debug)
+          out.plain(fmt::format("timeout({})", x.outcome.endpoint.address.to_string()));
         if (x.sent >= params.samples) {
           x.done = true;
           continue;
@@ -177,8 +182,8 @@ Result<std::vector<ServerOutcome>> query_servers(const std::vector<net::Endpoint
         // T1 with random bits below ~60 ns: unpredictable to off-path spoofers,
         // far below the clock's real precision.
         const uint64_t noise = random.next_u64() & 0xff;
-        const time::NtpTimestamp t1 =
-            time::NtpTimestamp::from_raw((clock.now().to_timestamp().raw() & ~uint64_t{0xff}) | noise);
+        const time::NtpTimestamp t1 = time::NtpTimestamp::from_raw(
+            (clock.now().to_timestamp().raw() & ~uint64_t{0xff}) | noise);
         x.pending.transmit = t1;
         const wire::NtpHeader req =
             source::make_client_request(t1, 6, static_cast<uint8_t>(params.version));

@@ -21,9 +21,9 @@ struct QueryParams {
   double timeout_s = 1.0;   // per request
   double interval_s = 2.0;  // minimum spacing of requests to one server
   int version = 4;
-  uint16_t port = 123;       // destination port
+  uint16_t port = 123;             // destination port
   bool unprivileged_port = false;  // -u: never try source port 123
-  bool debug = false;        // trace every packet through `out.plain`
+  bool debug = false;              // trace every packet through `out.plain`
 };
 
 struct ServerOutcome {

@@ -225,8 +225,8 @@ TEST(NtpdateRun, PrefersLowerStratumAmongServers) {
 
 TEST(NtpdateRun, FalsetickerAmongThreeIsNeverChosen) {
   // The falseticker has the lowest stratum, so only the majority test can stop it.
-  NtpResponder liar({.offset_s = 0.5, .stratum = 1, .root_delay_s = 0.0001,
-                     .root_dispersion_s = 0.0001}, lo(2));
+  NtpResponder liar(
+      {.offset_s = 0.5, .stratum = 1, .root_delay_s = 0.0001, .root_dispersion_s = 0.0001}, lo(2));
   NtpResponder good1({.offset_s = 0.0, .stratum = 2}, lo(3), liar.port());
   NtpResponder good2({.offset_s = 0.001, .stratum = 2}, lo(4), liar.port());
   Options o = base_options({&liar, &good1, &good2}, liar.port());

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "tools/ntpdate/options.h"
+
+#include <gtest/gtest.h>
 
 namespace meridian::ntpdate {
 namespace {
