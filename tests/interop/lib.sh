@@ -7,7 +7,8 @@
 #  * The machine's clock is never written: every third-party daemon runs under
 #    `setpriv --bounding-set=-sys_time --inh-caps=-sys_time --` (the kernel
 #    refuses clock_settime/adjtimex writes with EPERM), chronyd additionally
-#    with -x (no clock control at all).
+#    with -x (no clock control at all). `--pdeathsig TERM` also stops a
+#    daemon if the test script itself is killed with SIGKILL.
 #  * Network traffic stays on 127.0.0.0/8, ::1, or inside network namespaces
 #    created here (ip netns add) and deleted again on exit.
 #  * The daemons are the ones unpacked by scripts/fetch-interop-peers.sh with
