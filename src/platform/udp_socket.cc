@@ -86,6 +86,44 @@ Status UdpSocket::send_to(const net::Endpoint& to, std::span<const std::byte> da
   return {};
 }
 
+Status UdpSocket::send_from(const net::IpAddress& from, const net::Endpoint& to,
+                            std::span<const std::byte> data) const {
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(to, ss);
+  iovec iov{const_cast<std::byte*>(data.data()), data.size()};
+  alignas(cmsghdr) std::array<char, kControlBuffer> control{};
+  msghdr msg{};
+  msg.msg_name = &ss;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  cmsghdr* c = nullptr;
+  if (from.family() == net::Family::kIPv4) {
+    msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+    c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo pi{};
+    std::memcpy(&pi.ipi_spec_dst, from.bytes().data(), 4);
+    std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+  } else {
+    msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+    c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo pi{};
+    std::memcpy(&pi.ipi6_addr, from.bytes().data(), 16);
+    std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+  }
+  if (sendmsg(fd_, &msg, 0) < 0) {
+    return socket_error(fmt::format("sendmsg({} -> {})", from.to_string(), to.to_string()), errno);
+  }
+  return {};
+}
+
 Result<std::optional<Datagram>> UdpSocket::receive() const {
   std::array<std::byte, kMaxDatagram> buf;
   alignas(cmsghdr) std::array<char, kControlBuffer> control;
@@ -126,12 +164,14 @@ Result<std::optional<Datagram>> UdpSocket::receive() const {
       std::array<uint8_t, 4> b{};
       std::memcpy(b.data(), &pi.ipi_addr, 4);
       d.local = net::IpAddress::v4(b);
+      d.interface_index = pi.ipi_ifindex;
     } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo pi{};
       std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
       std::array<uint8_t, 16> b{};
       std::memcpy(b.data(), &pi.ipi6_addr, 16);
       d.local = net::IpAddress::v6(b);
+      d.interface_index = static_cast<int>(pi.ipi6_ifindex);
     }
   }
   return std::optional<Datagram>(std::move(d));

@@ -19,6 +19,7 @@ namespace meridian::platform {
 struct Datagram {
   net::Endpoint from;
   std::optional<net::IpAddress> local;  // destination address (pktinfo)
+  int interface_index = 0;              // arrival interface (pktinfo), 0 if unknown
   std::vector<std::byte> data;
   std::optional<std::timespec> kernel_rx_time;  // CLOCK_REALTIME, software timestamp
 };
@@ -38,6 +39,10 @@ class UdpSocket {
   static Result<UdpSocket> bind(const net::Endpoint& local);
 
   Status send_to(const net::Endpoint& to, std::span<const std::byte> data) const;
+  // Sends with `from` as the source address (IP_PKTINFO / IPV6_PKTINFO), so a
+  // wildcard-bound server answers from the address the request was sent to.
+  Status send_from(const net::IpAddress& from, const net::Endpoint& to,
+                   std::span<const std::byte> data) const;
   // Non-blocking; an empty optional means nothing is queued.
   Result<std::optional<Datagram>> receive() const;
   // The bound local endpoint (useful after binding port 0).

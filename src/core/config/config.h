@@ -36,6 +36,7 @@ enum class AssociationKind { kServer, kPool, kPeer };
 struct AssociationConfig {
   AssociationKind kind = AssociationKind::kServer;
   std::string host;               // address literal (brackets removed) or name
+  std::optional<net::Family> family;  // `server -4 HOST` / `-6`: resolve to this family only
   std::optional<uint16_t> port;   // Meridian extension: `port N`
   bool iburst = false;
   bool burst = false;
@@ -68,6 +69,16 @@ struct RefclockConfig {
   SourceLocation where;
 };
 
+// Symmetric keys (the `keys` file, ntp.keys(5)): see config/key_file.h.
+enum class KeyType { kMd5, kSha1, kSha256, kAes128Cmac };
+
+struct SymmetricKey {
+  uint32_t id = 0;               // 1..65535
+  KeyType type = KeyType::kMd5;
+  std::vector<uint8_t> secret;   // the key bytes (ASCII as bytes, or decoded hex)
+  SourceLocation where;
+};
+
 // restrict flags, as bits. RFC-less but classic: see ntp.conf(5).
 enum RestrictFlag : uint32_t {
   kIgnore = 1u << 0,      // drop every packet
@@ -89,12 +100,16 @@ enum RestrictFlag : uint32_t {
 struct RestrictRule {
   enum class Target { kDefault, kAddress, kHost, kSource };
   Target target = Target::kDefault;
-  // kDefault: which family (-4/-6; none = `restrict default` = IPv4 only in
-  // the classic daemon, documented in the man page).
+  // -4/-6 as written. kDefault: none = `restrict default` applies to BOTH
+  // families (ntp >= 4.2.6 and NTPsec; older ntp applied it to IPv4 only).
+  // kHost: resolve the name to this family only. kAddress: the address's family.
   std::optional<net::Family> family;
-  net::IpAddress address;          // kAddress
+  net::IpAddress address;          // kAddress: already ANDed with the mask
   net::IpAddress mask;             // kAddress: all-ones when no mask/CIDR given
   std::string host;                // kHost: a name to resolve at start-up
+  // kHost: a `mask` was given (then `mask` holds it); otherwise every resolved
+  // address is matched exactly (all-ones mask of its family).
+  bool has_mask = false;
   uint32_t flags = 0;              // RestrictFlag bits
   bool unrestrict = false;         // NTPsec `unrestrict` / `-` form: removes a rule
   SourceLocation where;
@@ -163,6 +178,9 @@ struct Config {
   std::vector<FilegenConfig> filegens;
   std::vector<std::string> logconfig;   // tokens as written: "=syncall", "+clockall"
 
+  // The entries of keys_file, loaded by parse_config_file through the same
+  // FileSource (errors in it are fatal diagnostics; a missing file is an error).
+  std::vector<SymmetricKey> keys;
   std::set<uint32_t> trusted_keys;
   std::optional<uint32_t> request_key;
   std::optional<uint32_t> control_key;

@@ -115,8 +115,11 @@ Evaluation evaluate_reply(const wire::NtpHeader& reply, const PendingRequest& re
     return reject(Verdict::kBadDistance);
   }
   const double local_precision_s = log2_to_seconds(local_precision_log2);
-  // Sum the two halves as durations first: exact in 32.32 before rounding.
-  s.offset_s = (((t2 - t1) + (t3 - t4)).to_seconds()) / 2;
+  // Sum in 128 bits: each difference is exact in 32.32, but their int64 sum
+  // overflows for |θ| ≥ 2^30 s (a device booting at 1970 asking a 2025 server).
+  const __int128 twice_offset = static_cast<__int128>((t2 - t1).raw()) + (t3 - t4).raw();
+  s.offset_s = static_cast<double>(twice_offset) /
+               (2.0 * static_cast<double>(time::NtpDuration::kUnitsPerSecond));
   s.delay_s = std::max(round_trip_s - server_hold_s, local_precision_s);
   s.dispersion_s = log2_to_seconds(reply.precision) + local_precision_s + kPhi * round_trip_s;
   s.stratum = reply.stratum;

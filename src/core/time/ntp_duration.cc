@@ -13,14 +13,13 @@ NtpDuration NtpDuration::from_seconds(double s) {
 }
 
 NtpDuration NtpDuration::from_nanoseconds(int64_t ns) {
-  // Split to avoid overflow: whole seconds exactly, the remainder rounded.
-  const int64_t sec = ns / 1'000'000'000;
-  if (sec >= (int64_t{1} << 31)) return max();
-  if (sec < -(int64_t{1} << 31)) return min();
-  const int64_t rem = ns % 1'000'000'000;  // same sign as ns
-  const int64_t half = rem >= 0 ? 500'000'000 : -500'000'000;
-  const int64_t frac = (rem * kUnitsPerSecond + half) / 1'000'000'000;
-  return NtpDuration(sec * kUnitsPerSecond + frac);
+  // 128-bit intermediate: exact, then rounded to nearest and clamped.
+  const __int128 scaled = static_cast<__int128>(ns) * kUnitsPerSecond;
+  const __int128 half = ns >= 0 ? 500'000'000 : -500'000'000;
+  const __int128 units = (scaled + half) / 1'000'000'000;
+  if (units > std::numeric_limits<int64_t>::max()) return max();
+  if (units < std::numeric_limits<int64_t>::min()) return min();
+  return NtpDuration(static_cast<int64_t>(units));
 }
 
 int64_t NtpDuration::to_nanoseconds() const {
