@@ -1,6 +1,7 @@
 #include "platform/udp_socket.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "platform/clock.h"
 #include "platform/resolver.h"
@@ -32,7 +33,15 @@ void round_trip(const net::IpAddress& lo) {
   EXPECT_EQ(d->from, *a->local_endpoint());
   ASSERT_TRUE(d->local.has_value()) << "pktinfo missing";
   EXPECT_EQ(*d->local, lo);
-  // Linux gives software RX timestamps on loopback; they must be recent.
+  // Linux gives software RX timestamps on loopback, but enables them lazily
+  // (a deferred static key) when the first socket asks: the first packets
+  // may arrive without one, which is why receivers fall back to a clock read.
+  for (int i = 0; i < 50 && !d->kernel_rx_time; ++i) {
+    usleep(10'000);
+    ASSERT_TRUE(a->send_to(b_ep, payload).ok());
+    d = receive_within(*b, 2'000'000'000);
+    ASSERT_TRUE(d.has_value());
+  }
   ASSERT_TRUE(d->kernel_rx_time.has_value());
   const auto age = read_realtime() - time::NtpTime::from_timespec(*d->kernel_rx_time);
   EXPECT_GE(age.to_seconds(), 0);
