@@ -35,7 +35,10 @@ class NtpDuration {
   // Rounds to the nearest nanosecond (half away from zero).
   int64_t to_nanoseconds() const;
 
-  constexpr NtpDuration operator-() const { return NtpDuration(-units_); }
+  // Negation saturates: −min() is max(), not signed overflow.
+  constexpr NtpDuration operator-() const {
+    return units_ == std::numeric_limits<int64_t>::min() ? max() : NtpDuration(-units_);
+  }
   constexpr NtpDuration operator+(NtpDuration o) const { return NtpDuration(units_ + o.units_); }
   constexpr NtpDuration operator-(NtpDuration o) const { return NtpDuration(units_ - o.units_); }
   constexpr NtpDuration& operator+=(NtpDuration o) {
@@ -48,7 +51,7 @@ class NtpDuration {
   }
   // Halving as needed for θ = ((T2−T1)+(T3−T4))/2; rounds toward −∞.
   constexpr NtpDuration half() const { return NtpDuration(units_ >> 1); }
-  constexpr NtpDuration abs() const { return units_ < 0 ? NtpDuration(-units_) : *this; }
+  constexpr NtpDuration abs() const { return units_ < 0 ? -*this : *this; }
   constexpr auto operator<=>(const NtpDuration&) const = default;
 
  private:

@@ -182,3 +182,15 @@ TEST(NtpDurationTest, ToSecondsOfRawValues) {
 
 }  // namespace
 }  // namespace meridian::time
+
+namespace meridian::time {
+namespace {
+
+TEST(NtpDurationTest, NegatingTheMinimumSaturates) {
+  EXPECT_EQ(-NtpDuration::min(), NtpDuration::max());
+  EXPECT_EQ(NtpDuration::min().abs(), NtpDuration::max());
+  EXPECT_EQ(-NtpDuration::max(), NtpDuration::from_raw(-NtpDuration::max().raw()));
+}
+
+}  // namespace
+}  // namespace meridian::time
