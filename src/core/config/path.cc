@@ -38,12 +38,15 @@ std::string normalize_path(std::string_view path) {
     }
     parts.push_back(part);
   }
-  std::string out = absolute ? "/" : "";
+  // Built by appending (not from a conditional literal): g++ 12 -O2 reports a
+  // false -Wrestrict for `std::string out = c ? "/" : ""; out += ...`.
+  std::string out;
+  if (absolute) out.push_back('/');
   for (size_t i = 0; i < parts.size(); ++i) {
     if (i > 0) out += '/';
     out += parts[i];
   }
-  if (out.empty()) out = ".";
+  if (out.empty()) out.push_back('.');  // push_back, not `= "."`: same g++ 12 false positive
   return out;
 }
 

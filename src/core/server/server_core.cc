@@ -1,23 +1,85 @@
 #include "core/server/server_core.h"
 
+#include "core/access/access_decision.h"
+#include "core/auth/mac.h"
+
 namespace meridian::server {
+
+std::optional<std::vector<std::byte>> ServerCore::drop(Outcome why) {
+  ++counters_[static_cast<size_t>(why)];
+  return std::nullopt;
+}
 
 std::optional<std::vector<std::byte>> ServerCore::handle(std::span<const std::byte> datagram,
                                                          const net::Endpoint& client,
                                                          time::NtpTime rx, time::NtpTime tx,
                                                          double now_s) {
-  (void)client;
-  (void)now_s;
   ++received_;
   auto header = wire::parse_header(datagram);
-  if (!header) {
-    ++counters_[static_cast<size_t>(Outcome::kDroppedMalformed)];
-    return std::nullopt;
+  if (!header) return drop(Outcome::kDroppedMalformed);
+  if (header->mode == wire::Mode::kControl) {
+    // Mode 6 has its own parser and access rules (control/); not answered here.
+    return drop(Outcome::kControl);
   }
-  const Answer a = answer_request(*header, Admission{}, view_, rx, tx, false);
+
+  // Only packets with trailing bytes need the full parse (MAC / extensions).
+  auth::VerifyResult verified;
+  if (datagram.size() > wire::kHeaderSize) {
+    auto packet = wire::parse_packet(datagram);
+    if (!packet) return drop(Outcome::kDroppedMalformed);
+    if (packet->mac) {
+      if (!policy_.mac_engine) {
+        verified.status = auth::VerifyStatus::kUnknownKey;
+      } else {
+        verified = auth::verify_request(datagram, *packet, policy_.keys, *policy_.mac_engine);
+      }
+    }
+  }
+
+  const uint32_t flags = policy_.restrict.flags_for(client.address, client.port);
+  const access::AccessDecision decision =
+      access::classify(flags, header->mode, auth::packet_auth(verified.status), header->version);
+  if (decision.action == access::AccessAction::kIgnore) {
+    const bool auth_problem = decision.reason == access::AccessReason::kAuthFailed ||
+                              decision.reason == access::AccessReason::kCryptoNak ||
+                              decision.reason == access::AccessReason::kNoTrust;
+    if (decision.reason == access::AccessReason::kBadMode) return drop(Outcome::kDroppedMode);
+    if (decision.reason == access::AccessReason::kBadVersion)
+      return drop(Outcome::kDroppedMalformed);
+    return drop(auth_problem ? Outcome::kDroppedAuth : Outcome::kDroppedRestricted);
+  }
+
+  // Every admitted packet is recorded in the MRU list (for mrulist), and
+  // judged by the rate limiter when `limited` applies.
+  const access::RateVerdict rate = policy_.limiter.observe(
+      client.address, client.port, header->mode, header->version, flags, now_s);
+  Admission admission;
+  if (decision.rate_limit && rate != access::RateVerdict::kPass) {
+    if (rate == access::RateVerdict::kKod && decision.kod) {
+      admission.verdict = Admission::Verdict::kKissRate;
+    } else {
+      admission = Admission{Admission::Verdict::kDrop, Outcome::kDroppedRateLimited};
+    }
+  }
+
+  // Mode 1 gets a stateless mode-2 answer (classic); no association is made here.
+  const Answer a = answer_request(*header, admission, view_, rx, tx, true);
+  if (!a.has_reply()) return drop(a.outcome);
+  std::vector<std::byte> reply = serialize_reply(a.header);
+
+  if (decision.action == access::AccessAction::kCryptoNak) {
+    // RFC 5905 §7.4: the client's MAC failed; tell it so (4 bytes < its MAC).
+    ++counters_[static_cast<size_t>(Outcome::kKissDeny)];
+    return auth::append_crypto_nak(std::move(reply));
+  }
+  if (verified.ok()) {
+    auto signed_reply =
+        auth::append_mac(std::move(reply), verified.key_id, policy_.keys, *policy_.mac_engine);
+    if (!signed_reply) return drop(Outcome::kDroppedAuth);
+    reply = std::move(*signed_reply);
+  }
   ++counters_[static_cast<size_t>(a.outcome)];
-  if (!a.has_reply()) return std::nullopt;
-  return serialize_reply(a.header);
+  return reply;
 }
 
 }  // namespace meridian::server

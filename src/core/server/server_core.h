@@ -1,15 +1,23 @@
 // The server half of the engine: one request in, at most one reply out,
-// after access control (restrict), rate limiting (discard/MRU) and
-// symmetric-key authentication. Pure; counters for every outcome.
+// through the classic pipeline
+//   parse → restrict (RestrictTable + classify) → MAC check → rate limit
+//   (discard/MRU, RATE KoD) → answer (RFC 5905 fast_xmit) → MAC/crypto-NAK.
+// Pure: time comes in as values; counters for every outcome. Replies are
+// never larger than the request that caused them.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "core/access/rate_limiter.h"
+#include "core/access/restrict_table.h"
+#include "core/auth/key_store.h"
+#include "core/auth/mac_engine.h"
 #include "core/net/address.h"
 #include "core/server/answer.h"
 #include "core/server/server_view.h"
@@ -17,9 +25,16 @@
 
 namespace meridian::server {
 
+struct ServerPolicy {
+  access::RestrictTable restrict;
+  access::RateLimiter limiter;
+  auth::KeyStore keys;
+  std::shared_ptr<const auth::MacEngine> mac_engine;  // may be null: no authentication
+};
+
 class ServerCore {
  public:
-  ServerCore() = default;
+  explicit ServerCore(ServerPolicy policy) : policy_(std::move(policy)) {}
 
   void set_view(const ServerView& view) { view_ = view; }
   const ServerView& view() const { return view_; }
@@ -32,8 +47,13 @@ class ServerCore {
 
   uint64_t count(Outcome o) const { return counters_[static_cast<size_t>(o)]; }
   uint64_t received() const { return received_; }
+  const access::RateLimiter& limiter() const { return policy_.limiter; }
+  const access::RestrictTable& restrict_table() const { return policy_.restrict; }
 
  private:
+  std::optional<std::vector<std::byte>> drop(Outcome why);
+
+  ServerPolicy policy_;
   ServerView view_;
   std::array<uint64_t, static_cast<size_t>(Outcome::kCount)> counters_{};
   uint64_t received_ = 0;

@@ -1,0 +1,161 @@
+#include "daemon/ntpd.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "core/config/lint.h"
+#include "core/config/parser.h"
+#include "daemon/default_config.h"
+#include "daemon/logger.h"
+#include "daemon/server_loop.h"
+#include "daemon/server_setup.h"
+#include "platform/clock.h"
+#include "platform/disk_file_source.h"
+
+namespace meridian::daemon {
+
+namespace {
+
+constexpr const char* kDefaultConfigPath = "/etc/ntp.conf";
+
+struct LoadedConfig {
+  config::Config config;
+  std::string source;  // file name, or "built-in default"
+};
+
+void print_diagnostics(const std::vector<config::Diagnostic>& ds) {
+  for (const auto& d : ds) {
+    const char* level = d.severity == config::Diagnostic::Severity::kWarning ? "warning" : "error";
+    fmt::print(stderr, "{} ({})\n", d.to_string(), level);
+  }
+}
+
+Result<LoadedConfig> load_config(const Options& o) {
+  platform::DiskFileSource files;
+  if (!o.config_given && !platform::path_exists(kDefaultConfigPath)) {
+    return LoadedConfig{config::parse_config_text(kDefaultConfig, "<built-in>", files),
+                        "built-in default configuration"};
+  }
+  auto parsed = config::parse_config_file(o.config_file, files);
+  if (!parsed) return parsed.error();
+  return LoadedConfig{std::move(*parsed), o.config_file};
+}
+
+// Key files hold secrets: say so when others can read them (ntp.keys(5)).
+void warn_key_file_mode(const config::Config& c) {
+  if (!c.keys_file) return;
+  struct stat st {};
+  if (stat(c.keys_file->c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    fmt::print(stderr, "{}: warning: key file is readable by others (mode {:o}); use chmod 600\n",
+               *c.keys_file, st.st_mode & 0777);
+  }
+}
+
+bool has_errors(const std::vector<config::Diagnostic>& ds) {
+  for (const auto& d : ds) {
+    if (d.severity != config::Diagnostic::Severity::kWarning) return true;
+  }
+  return false;
+}
+
+int check_only(const LoadedConfig& loaded) {
+  print_diagnostics(loaded.config.diagnostics);
+  const auto lints = config::lint_config(loaded.config);
+  print_diagnostics(lints);
+  warn_key_file_mode(loaded.config);
+  const bool bad = has_errors(loaded.config.diagnostics) || has_errors(lints);
+  fmt::print(stderr, "{}: configuration {}\n", loaded.source, bad ? "has errors" : "OK");
+  return bad ? 1 : 0;
+}
+
+Status write_pidfile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return make_error(ErrorCode::kIo, fmt::format("cannot write pidfile {}", path));
+  fmt::print(f, "{}\n", static_cast<long>(getpid()));
+  std::fclose(f);
+  return {};
+}
+
+// Classic daemonisation: fork, new session, no controlling terminal.
+void daemonise() {
+  const pid_t pid = fork();
+  if (pid < 0) return;  // keep running in the foreground rather than not at all
+  if (pid > 0) _exit(0);
+  setsid();
+  if (chdir("/") != 0) {
+    // "/" always exists; nothing useful to do if it does not.
+  }
+  const int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    if (null > 2) close(null);
+  }
+}
+
+}  // namespace
+
+int run_ntpd(const Options& o) {
+  if (o.show_help) {
+    fmt::print("{}", usage());
+    return 0;
+  }
+  if (o.show_version) {
+    fmt::print("ntpd (Meridian {})\n", MERIDIAN_VERSION);
+    return 0;
+  }
+  if (o.print_default_config) {
+    fmt::print("{}", kDefaultConfig);
+    return 0;
+  }
+  auto loaded = load_config(o);
+  if (!loaded) {
+    fmt::print(stderr, "ntpd: cannot read configuration: {}\n", loaded.error().message);
+    return 1;
+  }
+  if (o.check_only) return check_only(*loaded);
+  const config::Config& cfg = loaded->config;
+  print_diagnostics(cfg.diagnostics);
+  warn_key_file_mode(cfg);
+  if (cfg.has_fatal()) {
+    fmt::print(stderr, "ntpd: {}: fatal configuration errors, not starting\n", loaded->source);
+    return 1;
+  }
+  Logger log(o.logfile.value_or(cfg.logfile.value_or("")), o.foreground, o.debug);
+  log.notice(fmt::format("ntpd (Meridian {}) starting with {}", MERIDIAN_VERSION, loaded->source));
+
+  platform::VirtualClockOptions virtual_options;
+  virtual_options.initial_offset_s = o.virtual_offset_s;
+  auto clock = platform::make_clock(o.clock, virtual_options);
+  if (!clock) {
+    log.error(clock.error().message);
+    return 1;
+  }
+  auto core = build_server_core(cfg, log);
+  if (!core) {
+    log.error(core.error().message);
+    return 1;
+  }
+  ServerLoop loop(cfg, LoopSettings{o.port, o.family}, **clock, **core, log);
+  if (auto s = loop.open(); !s) {
+    log.error(s.error().message);
+    return 1;
+  }
+  if (!o.foreground) daemonise();
+  const std::string pidfile = o.pidfile.value_or(o.foreground ? "" : "/run/ntpd.pid");
+  if (!pidfile.empty()) {
+    if (auto s = write_pidfile(pidfile); !s) log.warning(s.error().message);
+  }
+  SignalFlags flags;
+  install_signal_handlers(flags);
+  const int status = loop.run(flags);
+  if (!pidfile.empty()) std::remove(pidfile.c_str());
+  return status;
+}
+
+}  // namespace meridian::daemon

@@ -1,0 +1,97 @@
+#include "daemon/server_setup.h"
+
+#include <fmt/format.h>
+
+#include "core/auth/openssl_mac_engine.h"
+#include "platform/random_os.h"
+#include "platform/resolver.h"
+
+namespace meridian::daemon {
+
+namespace {
+
+net::IpAddress all_ones(net::Family f) {
+  std::array<uint8_t, 16> b{};
+  b.fill(0xff);
+  if (f == net::Family::kIPv4) return net::IpAddress::v4({0xff, 0xff, 0xff, 0xff});
+  return net::IpAddress::v6(b);
+}
+
+// `restrict HOSTNAME …` applies to every address the name has at start-up
+// (classic behaviour). A name that does not resolve is logged as an error;
+// its rule cannot match anything, which never widens access.
+std::vector<config::RestrictRule> resolve_restrict_hosts(
+    const std::vector<config::RestrictRule>& rules, Logger& log) {
+  std::vector<config::RestrictRule> out;
+  for (const auto& r : rules) {
+    if (r.target != config::RestrictRule::Target::kHost) {
+      out.push_back(r);
+      continue;
+    }
+    auto addrs = platform::resolve_host(r.host, r.family);
+    if (!addrs) {
+      log.error(fmt::format("{}:{}: restrict {}: cannot resolve: {}", r.where.file, r.where.line,
+                            r.host, addrs.error().message));
+      continue;
+    }
+    for (const auto& a : *addrs) {
+      config::RestrictRule resolved = r;
+      resolved.target = config::RestrictRule::Target::kAddress;
+      resolved.address = a;
+      // A host rule names single addresses unless the line gave a mask.
+      if (!r.has_mask || r.mask.family() != a.family()) resolved.mask = all_ones(a.family());
+      out.push_back(resolved);
+    }
+  }
+  return out;
+}
+
+Result<auth::KeyStore> load_keys(const config::Config& config) {
+  auth::KeyStore keys;
+  for (const auto& k : config.keys) {
+    auth::SymmetricKey key;
+    key.id = k.id;
+    switch (k.type) {
+      case config::KeyType::kMd5:
+        key.type = auth::KeyType::kMd5;
+        break;
+      case config::KeyType::kSha1:
+        key.type = auth::KeyType::kSha1;
+        break;
+      case config::KeyType::kSha256:
+        key.type = auth::KeyType::kSha256;
+        break;
+      case config::KeyType::kAes128Cmac:
+        key.type = auth::KeyType::kAes128Cmac;
+        break;
+    }
+    for (uint8_t b : k.secret) key.secret.push_back(static_cast<std::byte>(b));
+    if (auto s = keys.add(std::move(key)); !s) {
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("{}:{}: key {}: {}", k.where.file, k.where.line, k.id, s.error().message));
+    }
+  }
+  keys.set_trusted(config.trusted_keys);
+  return keys;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
+                                                              Logger& log) {
+  const auto rules = resolve_restrict_hosts(config.restricts, log);
+  auto table = access::RestrictTable::build(rules);
+  if (!table) return table.error();
+  auto keys = load_keys(config);
+  if (!keys) return keys.error();
+  auto engine = auth::OpenSslMacEngine::create();
+  if (!engine) return engine.error();
+  platform::OsRandom random;
+  server::ServerPolicy policy{
+      std::move(*table), access::RateLimiter(config.discard, config.mru, random.next_u64()),
+      std::move(*keys), std::shared_ptr<const auth::MacEngine>(std::move(*engine))};
+  return std::make_unique<server::ServerCore>(std::move(policy));
+}
+
+}  // namespace meridian::daemon

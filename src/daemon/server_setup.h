@@ -1,0 +1,17 @@
+// Turns a parsed Config into the server's policy: restrict rules with host
+// names resolved, the rate limiter, the symmetric keys and the MAC engine.
+#pragma once
+
+#include <memory>
+
+#include "core/config/config.h"
+#include "core/result.h"
+#include "core/server/server_core.h"
+#include "daemon/logger.h"
+
+namespace meridian::daemon {
+
+Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
+                                                              Logger& log);
+
+}  // namespace meridian::daemon
