@@ -46,36 +46,6 @@ std::vector<config::RestrictRule> resolve_restrict_hosts(
   return out;
 }
 
-Result<auth::KeyStore> load_keys(const config::Config& config) {
-  auth::KeyStore keys;
-  for (const auto& k : config.keys) {
-    auth::SymmetricKey key;
-    key.id = k.id;
-    switch (k.type) {
-      case config::KeyType::kMd5:
-        key.type = auth::KeyType::kMd5;
-        break;
-      case config::KeyType::kSha1:
-        key.type = auth::KeyType::kSha1;
-        break;
-      case config::KeyType::kSha256:
-        key.type = auth::KeyType::kSha256;
-        break;
-      case config::KeyType::kAes128Cmac:
-        key.type = auth::KeyType::kAes128Cmac;
-        break;
-    }
-    for (uint8_t b : k.secret) key.secret.push_back(static_cast<std::byte>(b));
-    if (auto s = keys.add(std::move(key)); !s) {
-      return make_error(
-          ErrorCode::kInvalidArgument,
-          fmt::format("{}:{}: key {}: {}", k.where.file, k.where.line, k.id, s.error().message));
-    }
-  }
-  keys.set_trusted(config.trusted_keys);
-  return keys;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
@@ -83,7 +53,7 @@ Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Conf
   const auto rules = resolve_restrict_hosts(config.restricts, log);
   auto table = access::RestrictTable::build(rules);
   if (!table) return table.error();
-  auto keys = load_keys(config);
+  auto keys = auth::KeyStore::from_config(config.keys, config.trusted_keys);
   if (!keys) return keys.error();
   auto engine = auth::OpenSslMacEngine::create();
   if (!engine) return engine.error();

@@ -35,11 +35,11 @@ inline constexpr double kNeverSeen = -std::numeric_limits<double>::infinity();
 
 // One remote address. Times are the caller's monotonic seconds.
 struct MruEntry {
-  net::IpAddress address;    // canonical (IPv4-mapped sources stored as IPv4)
-  uint16_t port = 0;         // source port of the latest packet
-  uint8_t mode = 0;          // NTP mode of the latest packet
-  uint8_t version = 0;       // NTP version of the latest packet
-  uint32_t count = 0;        // packets seen (saturates)
+  net::IpAddress address;       // canonical (IPv4-mapped sources stored as IPv4)
+  uint16_t port = 0;            // source port of the latest packet
+  uint8_t mode = 0;             // NTP mode of the latest packet
+  uint8_t version = 0;          // NTP version of the latest packet
+  uint32_t count = 0;           // packets seen (saturates)
   uint32_t restrict_flags = 0;  // flags after the latest rate decision: kLimited/kKod
                                 // are set only if that packet was limited (classic)
   double first_seen_s = 0;

@@ -49,7 +49,8 @@ std::array<uint8_t, 16> host_mask(net::Family family) {
 }
 
 net::IpAddress to_address(net::Family family, const std::array<uint8_t, 16>& bytes) {
-  if (family == net::Family::kIPv4) return net::IpAddress::v4({bytes[0], bytes[1], bytes[2], bytes[3]});
+  if (family == net::Family::kIPv4)
+    return net::IpAddress::v4({bytes[0], bytes[1], bytes[2], bytes[3]});
   return net::IpAddress::v6(bytes);
 }
 

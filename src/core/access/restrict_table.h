@@ -15,8 +15,7 @@
 //  - `restrict default …` without -4/-6 applies to BOTH families (classic
 //    ntp_config.c: "a default rule without a -4 / -6 qualifier, add to both
 //    lists"; NTPsec does the same). `restrict -4 default` / `-6 default` touch
-//    one family. NB: config.h's comment on RestrictRule::family says "IPv4
-//    only"; classic's source says otherwise and we follow the source.
+//    one family.
 //  - Repeating a rule for the same (address, mask, ntpport) ORs the flags in
 //    (classic hack_restrict RESTRICT_FLAGS). `restrict 0.0.0.0 mask 0.0.0.0 X`
 //    is therefore the same entry as `restrict -4 default X`.

@@ -13,6 +13,7 @@ constexpr size_t kMinExtensionLength = 16;  // RFC 7822 §3
 constexpr size_t kNakLength = 4;
 constexpr size_t kMac16Length = 20;
 constexpr size_t kMac20Length = 24;
+constexpr size_t kMaxLegacyMacLength = 68;  // key id + SHA-512
 
 bool is_mac_length(size_t n) { return n == kNakLength || n == kMac16Length || n == kMac20Length; }
 
@@ -64,7 +65,11 @@ Result<NtpPacket> parse_packet(std::span<const std::byte> datagram) {
   ByteReader r(datagram.subspan(kHeaderSize));
   // RFC 7822 §7: trailing data of exactly a MAC's length is a MAC; otherwise
   // it starts with extension fields (NTPv4 only).
-  while (r.remaining() > 0 && !is_mac_length(r.remaining())) {
+  // Before NTPv4 there were no extension fields, so any key id + digest of
+  // 16..64 bytes is a MAC (chrony sends full SHA-256/512 digests in NTPv3).
+  const bool legacy_long_mac = p.header.version < 4 && r.remaining() >= kMac16Length &&
+                               r.remaining() <= kMaxLegacyMacLength && r.remaining() % 4 == 0;
+  while (r.remaining() > 0 && !is_mac_length(r.remaining()) && !legacy_long_mac) {
     if (p.header.version < 4) {
       return malformed(fmt::format("{} trailing bytes in an NTPv{} packet are not a MAC",
                                    r.remaining(), p.header.version));

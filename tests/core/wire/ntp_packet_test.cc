@@ -207,7 +207,9 @@ TEST(NtpPacketTest, TrailerOfMacLengthIsAlwaysAMac) {
 
 TEST(NtpPacketTest, NtpV3WithTrailingNonMacBytesIsMalformed) {
   Bytes b = header_bytes(3);
-  append_ef(b, 0x0104, 28);  // a valid-looking field, but v3 has no extension fields
+  // A valid-looking field, but v3 has no extension fields, and 76 bytes is
+  // longer than any MAC (key id + SHA-512 = 68).
+  append_ef(b, 0x0104, 76);
   auto p = parse_packet(b);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, ErrorCode::kMalformed);
@@ -366,6 +368,39 @@ TEST(NtpPacketTest, RandomGarbageNeverCrashes) {
       ASSERT_EQ(serialize_packet(*p), b);
     }
   }
+}
+
+}  // namespace
+}  // namespace meridian::wire
+
+namespace meridian::wire {
+namespace {
+
+TEST(NtpPacketLegacyMac, NtpV3AcceptsLongDigests) {
+  NtpHeader h;
+  h.version = 3;
+  h.mode = Mode::kClient;
+  std::vector<std::byte> bytes;
+  serialize_header(h, bytes);
+  for (int i = 0; i < 36; ++i) bytes.push_back(std::byte{0x11});  // key id + 32-byte SHA-256
+  auto p = parse_packet(bytes);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_TRUE(p->mac.has_value());
+  EXPECT_EQ(p->mac->digest.size(), 32u);
+  bytes.push_back(std::byte{0});  // not a multiple of 4: not a MAC
+  EXPECT_FALSE(parse_packet(bytes).ok());
+}
+
+TEST(NtpPacketLegacyMac, NtpV4KeepsTheRfc7822Rule) {
+  NtpHeader h;
+  h.version = 4;
+  h.mode = Mode::kClient;
+  std::vector<std::byte> bytes;
+  serialize_header(h, bytes);
+  for (int i = 0; i < 36; ++i) bytes.push_back(std::byte{0x11});
+  auto p =
+      parse_packet(bytes);  // parsed as an extension field of type 0x1111, length 0x1111: invalid
+  EXPECT_FALSE(p.ok());
 }
 
 }  // namespace
