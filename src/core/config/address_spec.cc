@@ -10,7 +10,9 @@ namespace meridian::config::internal {
 
 namespace {
 
-Error malformed(std::string message) { return make_error(ErrorCode::kMalformed, std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorCode::kMalformed, std::move(message));
+}
 
 Result<net::IpAddress> parse_literal(std::string_view text) {
   if (auto a = net::IpAddress::parse(text)) return *a;

@@ -35,17 +35,17 @@ enum class AssociationKind { kServer, kPool, kPeer };
 // A `server`, `pool` or `peer` line (not the 127.127.t.u refclock pseudo-addresses).
 struct AssociationConfig {
   AssociationKind kind = AssociationKind::kServer;
-  std::string host;               // address literal (brackets removed) or name
+  std::string host;                   // address literal (brackets removed) or name
   std::optional<net::Family> family;  // `server -4 HOST` / `-6`: resolve to this family only
-  std::optional<uint16_t> port;   // Meridian extension: `port N`
+  std::optional<uint16_t> port;       // Meridian extension: `port N`
   bool iburst = false;
   bool burst = false;
   bool prefer = false;
   bool noselect = false;
-  bool true_ticker = false;       // `true`
-  bool nts = false;               // NTPsec: `nts`
-  std::optional<int> minpoll;     // log2 s
-  std::optional<int> maxpoll;     // log2 s
+  bool true_ticker = false;    // `true`
+  bool nts = false;            // NTPsec: `nts`
+  std::optional<int> minpoll;  // log2 s
+  std::optional<int> maxpoll;  // log2 s
   std::optional<uint32_t> key;
   std::optional<int> version;
   SourceLocation where;
@@ -54,7 +54,7 @@ struct AssociationConfig {
 // `server 127.127.1.U` (the local clock driver) with its `fudge` settings.
 struct LocalClockConfig {
   int unit = 0;
-  int stratum = 5;                // classic default of the LOCAL driver
+  int stratum = 5;                   // classic default of the LOCAL driver
   std::optional<std::string> refid;  // fudge refid (default "LOCL")
   bool prefer = false;
   SourceLocation where;
@@ -63,7 +63,7 @@ struct LocalClockConfig {
 // Other reference clocks (`server 127.127.T.U` with T ≠ 1, or NTPsec
 // `refclock NAME ...`): recorded so lint can say they are not supported.
 struct RefclockConfig {
-  std::string driver;             // "127.127.20.0" or NTPsec name ("gpsd", "shm", ...)
+  std::string driver;  // "127.127.20.0" or NTPsec name ("gpsd", "shm", ...)
   int unit = 0;
   std::map<std::string, std::string> options;
   SourceLocation where;
@@ -73,23 +73,23 @@ struct RefclockConfig {
 enum class KeyType { kMd5, kSha1, kSha256, kAes128Cmac };
 
 struct SymmetricKey {
-  uint32_t id = 0;               // 1..65535
+  uint32_t id = 0;  // 1..65535
   KeyType type = KeyType::kMd5;
-  std::vector<uint8_t> secret;   // the key bytes (ASCII as bytes, or decoded hex)
+  std::vector<uint8_t> secret;  // the key bytes (ASCII as bytes, or decoded hex)
   SourceLocation where;
 };
 
 // restrict flags, as bits. RFC-less but classic: see ntp.conf(5).
 enum RestrictFlag : uint32_t {
-  kIgnore = 1u << 0,      // drop every packet
-  kNoServe = 1u << 1,     // no time service (mode 6 still allowed unless noquery)
-  kNoQuery = 1u << 2,     // no mode 6/7 queries
-  kNoModify = 1u << 3,    // no mode 6/7 writes
-  kNoTrap = 1u << 4,      // no mode 6 trap service
-  kNoPeer = 1u << 5,      // no new symmetric associations
-  kNoTrust = 1u << 6,     // unauthenticated packets are not served
-  kKod = 1u << 7,         // send RATE kiss-o'-death when limited
-  kLimited = 1u << 8,     // apply `discard` rate limits
+  kIgnore = 1u << 0,    // drop every packet
+  kNoServe = 1u << 1,   // no time service (mode 6 still allowed unless noquery)
+  kNoQuery = 1u << 2,   // no mode 6/7 queries
+  kNoModify = 1u << 3,  // no mode 6/7 writes
+  kNoTrap = 1u << 4,    // no mode 6 trap service
+  kNoPeer = 1u << 5,    // no new symmetric associations
+  kNoTrust = 1u << 6,   // unauthenticated packets are not served
+  kKod = 1u << 7,       // send RATE kiss-o'-death when limited
+  kLimited = 1u << 8,   // apply `discard` rate limits
   kLowPriTrap = 1u << 9,
   kVersion = 1u << 10,    // only the current NTP version (4)
   kNtpPort = 1u << 11,    // match only packets from source port 123
@@ -104,14 +104,14 @@ struct RestrictRule {
   // families (ntp >= 4.2.6 and NTPsec; older ntp applied it to IPv4 only).
   // kHost: resolve the name to this family only. kAddress: the address's family.
   std::optional<net::Family> family;
-  net::IpAddress address;          // kAddress: already ANDed with the mask
-  net::IpAddress mask;             // kAddress: all-ones when no mask/CIDR given
-  std::string host;                // kHost: a name to resolve at start-up
+  net::IpAddress address;  // kAddress: already ANDed with the mask
+  net::IpAddress mask;     // kAddress: all-ones when no mask/CIDR given
+  std::string host;        // kHost: a name to resolve at start-up
   // kHost: a `mask` was given (then `mask` holds it); otherwise every resolved
   // address is matched exactly (all-ones mask of its family).
   bool has_mask = false;
-  uint32_t flags = 0;              // RestrictFlag bits
-  bool unrestrict = false;         // NTPsec `unrestrict` / `-` form: removes a rule
+  uint32_t flags = 0;       // RestrictFlag bits
+  bool unrestrict = false;  // NTPsec `unrestrict` / `-` form: removes a rule
   SourceLocation where;
 };
 
@@ -122,7 +122,7 @@ struct DiscardConfig {
 };
 
 struct MruConfig {
-  int maxdepth = 1024;   // entries; bounded memory
+  int maxdepth = 1024;  // entries; bounded memory
   int mindepth = 600;
   int maxage_s = 64;
   std::optional<int> maxmem_kib;
@@ -134,7 +134,8 @@ struct TinkerConfig {
 };
 
 struct TosConfig {
-  std::optional<int> minsane, minclock, maxclock, orphan, orphanwait_s, ceiling, floor, cohort, beacon;
+  std::optional<int> minsane, minclock, maxclock, orphan, orphanwait_s, ceiling, floor, cohort,
+      beacon;
   std::optional<double> maxdist_s, mindist_s;
 };
 
@@ -143,14 +144,14 @@ struct InterfaceRule {
   enum class Match { kAll, kIpv4, kIpv6, kWildcard, kName, kPrefix };
   Action action = Action::kListen;
   Match match = Match::kAll;
-  std::string name;          // kName
-  net::IpAddress address;    // kPrefix
-  int prefix_len = 0;        // kPrefix
+  std::string name;        // kName
+  net::IpAddress address;  // kPrefix
+  int prefix_len = 0;      // kPrefix
   SourceLocation where;
 };
 
 struct FilegenConfig {
-  std::string name;                 // loopstats, peerstats, ...
+  std::string name;  // loopstats, peerstats, ...
   std::optional<std::string> file;
   std::optional<std::string> type;  // none, pid, day, week, month, year, age
   std::optional<bool> enable;
@@ -176,7 +177,7 @@ struct Config {
   std::optional<std::string> keys_file;
   std::vector<std::string> statistics;  // loopstats peerstats sysstats ...
   std::vector<FilegenConfig> filegens;
-  std::vector<std::string> logconfig;   // tokens as written: "=syncall", "+clockall"
+  std::vector<std::string> logconfig;  // tokens as written: "=syncall", "+clockall"
 
   // The entries of keys_file, loaded by parse_config_file through the same
   // FileSource (errors in it are fatal diagnostics; a missing file is an error).
@@ -190,6 +191,12 @@ struct Config {
   std::map<std::string, bool> system_flags;
 
   std::optional<int> threads;  // Meridian extension: fast server path workers
+
+  // The top-level file parsed, and where single-valued directives were last
+  // set (key: directive name in lower case, e.g. "keys", "controlkey",
+  // "driftfile", "threads"), so lint and the daemon can point at them.
+  std::string file;
+  std::map<std::string, SourceLocation> locations;
 
   // Everything the parser reported (warnings for skipped lines, errors).
   std::vector<Diagnostic> diagnostics;

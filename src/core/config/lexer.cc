@@ -68,7 +68,8 @@ std::vector<Statement> lex_config(std::string_view text) {
     const bool continues = lex_line(text.substr(pos, end - pos), line, current);
     if (end < text.size()) {
       // CRLF is one line ending; a lone CR (old Mac files) or LF is one too.
-      end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
+      end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? size_t{2}
+                                                                                   : size_t{1};
     }
     pos = end;
     ++line;

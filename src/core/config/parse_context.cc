@@ -41,8 +41,7 @@ std::optional<net::Family> Args::take_family() {
   return std::nullopt;
 }
 
-Result<int64_t> integer_value(std::string_view option, const Token& value, int64_t lo,
-                              int64_t hi) {
+Result<int64_t> integer_value(std::string_view option, const Token& value, int64_t lo, int64_t hi) {
   const std::optional<int64_t> v = parse_integer(value.text);
   if (!v) {
     return make_error(ErrorCode::kMalformed,

@@ -53,17 +53,22 @@ class ParseContext {
   void include(const std::string& path, int line);
 
   std::vector<PendingFudge> fudges;
-  SourceLocation keys_where;  // the `keys` line in effect
+  // Records where single-valued `directive` was set (Config::locations).
+  void set_location(const std::string& directive, int line) {
+    config_.locations[directive] = at(line);
+  }
 
  private:
   void dispatch(const Statement& statement);
-  void include_one(const std::string& resolved, const std::string& as_written, int line);
+  bool may_include(const std::string& resolved, const std::string& as_written, int line);
+  void include_content(const std::string& resolved, std::string_view content);
 
   Config& config_;
   FileSource& files_;
   std::string file_;
   bool fail_is_fatal_ = false;
   std::vector<std::string> include_stack_;  // normalized paths, outermost first
+  int included_files_ = 0;
 };
 
 // The arguments after the directive word.

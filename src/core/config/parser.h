@@ -22,6 +22,9 @@ namespace meridian::config {
 
 // Deepest includefile nesting below the top-level file.
 inline constexpr int kMaxIncludeDepth = 10;
+// Most files read by includefile in one parse: a bound on the work a
+// pathological include graph (many includes of the same files) can cause.
+inline constexpr int kMaxIncludedFiles = 1000;
 
 // Reads `path` through `files` and parses it. Returns an Error only when the
 // file itself cannot be read; everything else is in Config::diagnostics.

@@ -36,7 +36,8 @@ std::optional<double> parse_number(std::string_view text) {
 std::optional<int64_t> parse_integer(std::string_view text) {
   std::string_view digits = text;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
-  if (!digits.empty() && (digits.front() == '+' || (text.front() == '+' && digits.front() == '-'))) {
+  if (!digits.empty() &&
+      (digits.front() == '+' || (text.front() == '+' && digits.front() == '-'))) {
     return std::nullopt;
   }
   int64_t value = 0;
