@@ -127,8 +127,8 @@ setup_bin() {
 }
 
 # setup_peers PEERS_DIR : locates the unpacked daemons, sets CHRONYD, NTPD,
-# PEER_ENV (env prefix with LD_LIBRARY_PATH if runtime-libs were unpacked)
-# and NTPDIG (command array, empty if unavailable).
+# PEER_ENV (env prefix with LD_LIBRARY_PATH if runtime-libs were unpacked),
+# CHRONYC (empty if unavailable) and NTPDIG (command array, empty if unavailable).
 setup_peers() {
   [[ -n ${1:-} ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
   local d llp pp
@@ -145,6 +145,8 @@ setup_peers() {
             -printf '%h\n' | sort -u | paste -sd: -)
     [[ -n $llp ]] && PEER_ENV=(env "LD_LIBRARY_PATH=$llp")
   fi
+  CHRONYC="$d/chrony/usr/bin/chronyc"   # optional (diagnostics over a unix socket)
+  [[ -x $CHRONYC ]] || CHRONYC=""
   NTPDIG=()
   pp="$d/ntpsec/usr/lib/python3/dist-packages"
   if [[ -f $d/ntpsec/usr/bin/ntpdig && -x /usr/bin/python3 ]]; then
@@ -457,3 +459,115 @@ check_query_output() {
   assert_abs_lt "$Q_OFFSET" "$olim" "offset"
   assert_range 0 "$Q_DELAY" "$dlim" "delay"
 }
+
+# ------------------------------------------------ Meridian's ntpd as server
+# setup_ntpd BIN_DIR : checks BIN_DIR/ntpd, sets MERIDIAN_NTPD (our daemon;
+# NTPD is NTPsec's). Call after setup_bin.
+setup_ntpd() {
+  [[ -n ${1:-} ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
+  local d
+  d=$(cd -- "$1" 2>/dev/null && pwd -P) || fail "BIN_DIR $1 not found (build Meridian first)"
+  MERIDIAN_NTPD="$d/ntpd"
+  [[ -x $MERIDIAN_NTPD ]] || fail "ntpd not found or not executable: $1/ntpd (build Meridian first)"
+}
+
+# check_ntpd_conf CONF : `ntpd --check -c CONF` must exit 0 (prints its output).
+check_ntpd_conf() {
+  run_cmd 10 "" "$MERIDIAN_NTPD" --check -c "$1"
+  assert_rc 0 "ntpd --check -c $(basename "$1")"
+}
+
+# start_meridian_ntpd NAME NS CONF PORT [EXTRA_ARG...]
+# Our ntpd in the foreground (-n) with CONF on PORT, ALWAYS with
+# `--clock virtual` (given last, so no extra argument can select another
+# clock) and under setpriv without CAP_SYS_TIME. Waits (≤ 10 s) until it holds
+# 0.0.0.0:PORT. Does not send it anything (a probe would count against rate
+# limits). Sets DAEMON_PID, DAEMON_LOG.
+start_meridian_ntpd() {
+  local name=$1 ns=$2 conf=$3 port=$4; shift 4
+  local d="$WORK/$name"
+  mkdir -p "$d"; chmod 700 "$d"
+  _ns_prefix "$ns"
+  DAEMON_LOG="$d/ntpd.log"
+  _DAEMON_LOGS+=("$DAEMON_LOG")
+  log "starting Meridian ntpd ${ns:+in netns $ns }on port $port: ntpd -n -c $conf --port $port $* --clock virtual"
+  "${_NS_PRE[@]}" "${SAFE_PRIV[@]}" "$MERIDIAN_NTPD" -n -c "$conf" --port "$port" "$@" \
+    --clock virtual >"$DAEMON_LOG" 2>&1 </dev/null &
+  DAEMON_PID=$!
+  _CLEAN_PIDS+=("$DAEMON_PID")
+  wait_for 10 0.05 "Meridian ntpd to bind 0.0.0.0:$port" \
+    _daemon_bound "$ns" 0.0.0.0 "$port" "$DAEMON_PID" "Meridian ntpd" \
+    || fail "Meridian ntpd did not bind 0.0.0.0:$port"
+  log "Meridian ntpd pid $DAEMON_PID listening on port $port"
+}
+
+# stop_daemon PID : TERM (KILL after 3 s) a daemon this script started.
+stop_daemon() { _kill_pid "$1"; wait "$1" 2>/dev/null || true; }
+
+# --------------------------------------------------------- chronyd as client
+# start_chronyd_client NAME NS SERVER_LINE [EXTRA_CONF_LINE...]
+# chronyd (-x -d, no clock control, under setpriv) as an NTP client of
+# SERVER_LINE (e.g. "server 127.0.0.1 port 12345 iburst"), serving nobody
+# (port 0), command socket $WORK/NAME/chronyd.sock only (cmdport 0), state in
+# $WORK/NAME. Waits (≤ 10 s) for the command socket. Sets DAEMON_PID,
+# DAEMON_LOG.
+start_chronyd_client() {
+  local name=$1 ns=$2 server=$3; shift 3
+  local d="$WORK/$name" l
+  mkdir -p "$d"; chmod 700 "$d"
+  {
+    echo "# $TEST_NAME: chronyd test client (run with -x: no clock control)"
+    echo "$server"
+    echo "port 0"
+    echo "cmdport 0"
+    echo "bindcmdaddress $d/chronyd.sock"
+    echo "pidfile $d/chronyd.pid"
+    echo "driftfile $d/chronyd.drift"
+    echo "user root"
+    for l in "$@"; do echo "$l"; done
+  } >"$d/chrony.conf"
+  _ns_prefix "$ns"
+  DAEMON_LOG="$d/chronyd.log"
+  _DAEMON_LOGS+=("$DAEMON_LOG")
+  log "starting chronyd client ${ns:+in netns $ns }'$server': $d/chrony.conf"
+  "${_NS_PRE[@]}" "${SAFE_PRIV[@]}" "${PEER_ENV[@]}" "$CHRONYD" -x -d -f "$d/chrony.conf" \
+    >"$DAEMON_LOG" 2>&1 </dev/null &
+  DAEMON_PID=$!
+  _CLEAN_PIDS+=("$DAEMON_PID")
+  wait_for 10 0.05 "chronyd $name to open $d/chronyd.sock" \
+    _chronyd_sock_ready "$DAEMON_PID" "$d/chronyd.sock" \
+    || fail "chronyd $name did not open its command socket"
+  log "chronyd $name pid $DAEMON_PID started"
+}
+
+_chronyd_sock_ready() { _alive_or_fail "$1" chronyd; [[ -S $2 ]]; }
+
+# chronyc_q NAME ARGS... : chronyc (if unpacked) talking to chronyd NAME over
+# its unix socket, numeric (-n); prints its output; fails quietly (rc != 0)
+# if chronyc is unavailable or does not answer within 5 s.
+chronyc_q() {
+  local name=$1; shift
+  [[ -n ${CHRONYC:-} ]] || return 2
+  timeout -k 1 5 "${PEER_ENV[@]}" "$CHRONYC" -h "$WORK/$name/chronyd.sock" -n "$@" 2>&1
+}
+
+# chronyd_selected NAME ADDR : chronyd NAME's log says it selected ADDR.
+chronyd_selected() { grep -qF "Selected source $2" "$WORK/$1/chronyd.log"; }
+
+# chronyc_field NAME COMMAND LABEL : the value after "LABEL :" in chronyc's
+# COMMAND output (e.g. chronyc_field c1 ntpdata "Total valid RX").
+chronyc_field() {
+  chronyc_q "$1" "$2" | awk -F' *: *' -v l="$3" '$1 == l {print $2; exit}'
+}
+
+# run_ntpdig_port NS PORT ARGS... : NTPsec's ntpdig (which always queries
+# port 123) pointed at PORT by wrapping socket.getaddrinfo; ntpdig's own code
+# is unchanged. Runs through run_cmd (timeout 10 s). Returns 2 if unavailable.
+run_ntpdig_port() {
+  local ns=$1 port=$2; shift 2
+  [[ ${#NTPDIG[@]} -gt 0 ]] || return 2
+  local n=${#NTPDIG[@]}
+  # NTPDIG = (env PYTHONPATH=... [LD_LIBRARY_PATH=...] /usr/bin/python3 SCRIPT)
+  run_cmd 10 "$ns" "${NTPDIG[@]:0:n-1}" -c "$_NTPDIG_PORT_SHIM" "$port" "${NTPDIG[n-1]}" "$@"
+}
+_NTPDIG_PORT_SHIM='import runpy, socket, sys; port = int(sys.argv[1]); real = socket.getaddrinfo; socket.getaddrinfo = lambda h, p, *a, **k: real(h, port if p == 123 else p, *a, **k); sys.argv = sys.argv[2:]; runpy.run_path(sys.argv[0], run_name="__main__")'
