@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "platform/clock.h"
+#include "platform/disk_file_source.h"
 #include "platform/random_os.h"
 #include "tools/ntpdate/ntpdate.h"
 
@@ -38,5 +39,6 @@ int main(int argc, char** argv) {
   }
   platform::OsRandom random;
   ntpdate::ConsoleOutput out(options->use_syslog);
-  return ntpdate::run(*options, **clock, random, out);
+  platform::DiskFileSource files;
+  return ntpdate::run(*options, **clock, random, out, files);
 }

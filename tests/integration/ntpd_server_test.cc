@@ -105,6 +105,25 @@ TEST_F(NtpdServer, KodLimitedSendsRateToABurst) {
   EXPECT_NE(c.err.find("RATE"), std::string::npos) << c.out << c.err;
 }
 
+TEST_F(NtpdServer, SymmetricKeysWithNotrust) {
+  const std::string keys = dir_ + "/ntp.keys";
+  testing::write_file(keys,
+                      "1 MD5 secret1\n2 SHA1 0123456789abcdef0123456789abcdef01234567\n"
+                      "3 AES128CMAC 000102030405060708090a0b0c0d0e0f\n");
+  const std::string wrong = dir_ + "/wrong.keys";
+  testing::write_file(wrong, "1 MD5 secret2\n");
+  start(std::string(kLocalClock) + "restrict default notrust\nkeys " + keys +
+        "\ntrustedkey 1 2 3\n");
+  for (const char* id : {"1", "2", "3"}) {
+    const Completed c = query("127.0.0.1", {"-a", id, "-k", keys});
+    EXPECT_EQ(c.status, 0) << "key " << id << ": " << c.err;
+    EXPECT_NE(c.out.find("stratum 11"), std::string::npos) << c.out;
+  }
+  EXPECT_EQ(query().status, 1);  // unauthenticated: notrust
+  const Completed bad = query("127.0.0.1", {"-a", "1", "-k", wrong});
+  EXPECT_EQ(bad.status, 1) << bad.out;
+}
+
 TEST_F(NtpdServer, SigtermExitsCleanlyAndRemovesThePidfile) {
   const std::string pidfile = dir_ + "/ntpd.pid";
   start(kLocalClock, 0, {"-p", pidfile});

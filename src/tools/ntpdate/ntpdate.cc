@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/auth/openssl_mac_engine.h"
+#include "core/config/key_file.h"
 #include "platform/resolver.h"
 #include "tools/ntpdate/query.h"
 
@@ -42,10 +44,39 @@ std::vector<net::Endpoint> resolve_all(const Options& o, Output& out) {
 
 }  // namespace
 
-int run(const Options& o, platform::Clock& clock, RandomSource& random, Output& out) {
-  if (o.key_id || o.key_file) {
-    out.error("authentication (-a/-k) is not supported yet by this ntpdate");
-    return 1;
+int run(const Options& o, platform::Clock& clock, RandomSource& random, Output& out,
+        config::FileSource& files) {
+  // -a KEY authenticates with a key from -k FILE (default /etc/ntp.keys).
+  std::optional<auth::KeyStore> keys;
+  std::unique_ptr<auth::OpenSslMacEngine> engine;
+  if (o.key_id) {
+    const std::string path = o.key_file.value_or(kDefaultKeyFile);
+    auto text = files.read(path);
+    if (!text) {
+      out.error(fmt::format("cannot read key file: {}", text.error().message));
+      return 1;
+    }
+    auto parsed = config::parse_key_file(*text, path);
+    if (!parsed) {
+      out.error(parsed.error().message);
+      return 1;
+    }
+    auto store = auth::KeyStore::from_config(parsed->keys, {*o.key_id});
+    if (!store) {
+      out.error(store.error().message);
+      return 1;
+    }
+    if (store->find(*o.key_id) == nullptr) {
+      out.error(fmt::format("key {} not found in {}", *o.key_id, path));
+      return 1;
+    }
+    auto e = auth::OpenSslMacEngine::create();
+    if (!e) {
+      out.error(e.error().message);
+      return 1;
+    }
+    keys = std::move(*store);
+    engine = std::move(*e);
   }
   if (o.verbose) out.info(fmt::format("ntpdate (Meridian {})", MERIDIAN_VERSION));
   const std::vector<net::Endpoint> endpoints = resolve_all(o, out);
@@ -61,6 +92,11 @@ int run(const Options& o, platform::Clock& clock, RandomSource& random, Output& 
   params.port = o.port;
   params.unprivileged_port = o.unprivileged_port;
   params.debug = o.debug;
+  if (o.key_id) {
+    params.key_id = o.key_id;
+    params.keys = &*keys;
+    params.mac_engine = engine.get();
+  }
   auto outcomes = query_servers(endpoints, params, clock, random, out);
   if (!outcomes) {
     out.error(outcomes.error().message);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/auth/mac.h"
 #include "core/source/exchange.h"
 #include "platform/udp_socket.h"
 
@@ -64,6 +65,24 @@ void trace_reply(Output& out, const Exchange& x, const wire::NtpHeader& h,
   }
 }
 
+// With -a, a reply counts only if it carries a valid MAC under our key.
+// Anything else (no MAC, crypto-NAK, wrong key, bad digest) is ignored like
+// a spoofed packet, so the genuine reply can still arrive before the timeout.
+bool reply_authentic(const platform::Datagram& d, const QueryParams& params, Exchange& x,
+                     Output& out) {
+  auto packet = wire::parse_packet(d.data);
+  auth::VerifyResult v;
+  if (packet) v = auth::verify_request(d.data, *packet, *params.keys, *params.mac_engine);
+  if (v.ok() && v.key_id == *params.key_id) return true;
+  ++x.outcome.auth_failures;
+  if (params.debug) {
+    out.plain(fmt::format("receive({}): authentication failed: {}",
+                          x.outcome.endpoint.address.to_string(),
+                          packet ? auth::to_string(v.status) : std::string_view("malformed")));
+  }
+  return false;
+}
+
 // Vets one datagram from x's server and records what it tells us.
 void handle_reply(Exchange& x, const platform::Datagram& d, platform::Clock& clock,
                   const QueryParams& params, int64_t now_ns, Output& out) {
@@ -76,6 +95,7 @@ void handle_reply(Exchange& x, const platform::Datagram& d, platform::Clock& clo
     return;
   }
   if (!x.deadline_ns) return;  // nothing in flight: late or unsolicited
+  if (params.key_id && !reply_authentic(d, params, x, out)) return;
   const source::Evaluation e =
       source::evaluate_reply(*header, x.pending, t4.to_timestamp(), clock.precision_log2());
   if (params.debug) trace_reply(out, x, *header, e);
@@ -189,6 +209,12 @@ Result<std::vector<ServerOutcome>> query_servers(const std::vector<net::Endpoint
             source::make_client_request(t1, 6, static_cast<uint8_t>(params.version));
         std::vector<std::byte> bytes;
         wire::serialize_header(req, bytes);
+        if (params.key_id) {
+          auto signed_bytes =
+              auth::append_mac(std::move(bytes), *params.key_id, *params.keys, *params.mac_engine);
+          if (!signed_bytes) return signed_bytes.error();
+          bytes = std::move(*signed_bytes);
+        }
         auto sent = x.socket->send_to(x.outcome.endpoint, bytes);
         if (params.debug) {
           out.plain(fmt::format("transmit({}){}", x.outcome.endpoint.address.to_string(),

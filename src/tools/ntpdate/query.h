@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/auth/key_store.h"
+#include "core/auth/mac_engine.h"
 #include "core/net/address.h"
 #include "core/random.h"
 #include "core/result.h"
@@ -24,6 +26,10 @@ struct QueryParams {
   uint16_t port = 123;             // destination port
   bool unprivileged_port = false;  // -u: never try source port 123
   bool debug = false;              // trace every packet through `out.plain`
+  // -a KEY: sign requests with this key and accept only replies signed with it.
+  std::optional<uint32_t> key_id;
+  const auth::KeyStore* keys = nullptr;         // REQUIRES: set when key_id is
+  const auth::MacEngine* mac_engine = nullptr;  // REQUIRES: set when key_id is
 };
 
 struct ServerOutcome {
@@ -32,6 +38,7 @@ struct ServerOutcome {
   std::optional<source::Verdict> last_rejection;  // the last refused reply's verdict
   std::string kiss_code;                          // if the server sent a kiss-o'-death
   bool stopped = false;                           // DENY/RSTR: unusable, samples dropped
+  int auth_failures = 0;                          // replies whose MAC did not verify
 };
 
 // Binds the sockets (source port 123 unless -u or a test port, falling back

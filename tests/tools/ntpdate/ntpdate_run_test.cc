@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <regex>
 
+#include "core/config/file_source.h"
 #include "core/random.h"
 #include "platform/clock.h"
 #include "tests/support/ntp_responder.h"
@@ -55,7 +56,9 @@ std::unique_ptr<Run> run_with(const Options& o, double virtual_offset_s = 0) {
   r->clock = std::make_unique<platform::VirtualClock>(
       platform::VirtualClockOptions{.initial_offset_s = virtual_offset_s});
   SeededRandom random(42);
-  r->status = run(o, *r->clock, random, r->out);
+  config::MemoryFileSource files;
+  files.add("/keys", "1 MD5 secret1\n");
+  r->status = run(o, *r->clock, random, r->out, files);
   return r;
 }
 
@@ -270,14 +273,30 @@ TEST(NtpdateRun, UnresolvableNameIsReportedAndOthersUsed) {
   EXPECT_TRUE(r->out.has_error_containing("can't find host no-such-host.invalid"));
 }
 
-TEST(NtpdateRun, AuthenticationIsRefusedClearly) {
+TEST(NtpdateRun, AuthenticationNeedsAReadableKeyFileWithTheKey) {
   NtpResponder server({});
   Options o = base_options({&server}, server.port());
-  o.key_id = 1;
+  o.key_id = 1;  // default key file /etc/ntp.keys is not in the memory file source
   auto r = run_with(o);
   EXPECT_EQ(r->status, 1);
-  EXPECT_TRUE(r->out.has_error_containing("not supported yet"));
+  EXPECT_TRUE(r->out.has_error_containing("cannot read key file: /etc/ntp.keys"));
+  o.key_file = "/keys";
+  o.key_id = 2;
+  auto r2 = run_with(o);
+  EXPECT_EQ(r2->status, 1);
+  EXPECT_TRUE(r2->out.has_error_containing("key 2 not found in /keys"));
   EXPECT_EQ(server.requests_seen(), 0);
+}
+
+TEST(NtpdateRun, AuthenticatedQueryIgnoresUnsignedReplies) {
+  NtpResponder server({});  // the test responder never signs its replies
+  Options o = base_options({&server}, server.port());
+  o.key_id = 1;
+  o.key_file = "/keys";
+  auto r = run_with(o);
+  EXPECT_EQ(r->status, 1);
+  EXPECT_TRUE(r->out.has_error_containing("no server suitable"));
+  EXPECT_EQ(server.requests_seen(), 2);
 }
 
 TEST(NtpdateRun, ReadonlyClockFailureIsReportedAfterTheOffset) {
@@ -286,7 +305,8 @@ TEST(NtpdateRun, ReadonlyClockFailureIsReportedAfterTheOffset) {
   auto clock = platform::make_readonly_clock();
   SeededRandom random(1);
   CaptureOutput out;
-  EXPECT_EQ(run(o, *clock, random, out), 1);
+  config::MemoryFileSource files;
+  EXPECT_EQ(run(o, *clock, random, out, files), 1);
   ASSERT_EQ(out.plains.size(), 1u);
   EXPECT_EQ(out.plains[0].rfind("server 127.0.0.1, stratum 2, offset ", 0), 0u);
   EXPECT_NEAR(offset_in(out.plains[0]), 0.2, 0.005);
