@@ -157,10 +157,12 @@ void parse_refclock(ParseContext& ctx, const Statement& st) {
   while (!args.done()) {
     const Token& opt_token = args.take();
     const std::string opt = to_lower(opt_token.text);
+    if (parse_clock_option(ctx, "refclock", args, opt_token, stratum, refid, options)) {
+      continue;  // stratum, refid, time1, time2, flagN
+    }
     if (opt == "prefer" || opt == "noselect" || opt == "iburst" || opt == "burst" ||
         opt == "true") {
       options[opt] = "";
-    } else if (parse_clock_option(ctx, "refclock", args, opt_token, stratum, refid, options)) {
     } else if (opt == "unit" || opt == "path" || opt == "ppspath" || opt == "mode" ||
                opt == "minpoll" || opt == "maxpoll" || opt == "baud" || opt == "subtype" ||
                opt == "holdover") {

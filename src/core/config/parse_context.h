@@ -76,7 +76,6 @@ class Args {
  public:
   explicit Args(const Statement& statement) : tokens_(statement.tokens) {}
   bool done() const { return next_ >= tokens_.size(); }
-  size_t remaining() const { return done() ? 0 : tokens_.size() - next_; }
   // REQUIRES: !done().
   const Token& peek() const { return tokens_[next_]; }
   const Token& take() { return tokens_[next_++]; }
@@ -84,7 +83,6 @@ class Args {
   bool take_if(std::string_view keyword);
   // Takes a leading "-4"/"-6".
   std::optional<net::Family> take_family();
-  const Token& directive() const { return tokens_.front(); }
   // The line of the next token, or of the last one when done.
   int line() const { return done() ? tokens_.back().line : tokens_[next_].line; }
 
