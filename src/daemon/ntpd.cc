@@ -10,12 +10,15 @@
 #include "core/config/check.h"
 #include "core/config/lint.h"
 #include "core/config/parser.h"
+#include "daemon/client_setup.h"
 #include "daemon/default_config.h"
+#include "daemon/drift_file.h"
 #include "daemon/logger.h"
 #include "daemon/server_loop.h"
 #include "daemon/server_setup.h"
 #include "platform/clock.h"
 #include "platform/disk_file_source.h"
+#include "platform/random_os.h"
 
 namespace meridian::daemon {
 
@@ -134,6 +137,7 @@ int run_ntpd(const Options& o) {
 
   platform::VirtualClockOptions virtual_options;
   virtual_options.initial_offset_s = o.virtual_offset_s;
+  virtual_options.intrinsic_ppm = o.virtual_freq_ppm;
   auto clock = platform::make_clock(o.clock, virtual_options);
   if (!clock) {
     log.error(clock.error().message);
@@ -149,6 +153,60 @@ int run_ntpd(const Options& o) {
     log.error(s.error().message);
     return 1;
   }
+
+  // The client: upstream servers, selection, discipline.
+  std::optional<double> drift_ppm;
+  if (cfg.driftfile) {
+    auto d = read_drift_file(*cfg.driftfile);
+    if (!d)
+      log.warning(d.error().message);
+    else
+      drift_ppm = *d;
+  }
+  platform::OsRandom random;
+  auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm, log);
+  std::unique_ptr<engine::ClientEngine> client;
+  if (!client_config.servers.empty()) {
+    if (drift_ppm && client_config.discipline_clock) {
+      if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
+    }
+    client = std::make_unique<engine::ClientEngine>(
+        client_config, random, static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+    loop.attach_client(client.get());
+    log.info(fmt::format("{} upstream server(s) configured", client_config.servers.size()));
+  } else if (o.set_once_and_exit) {
+    log.error("-q: no usable server in the configuration");
+    return 1;
+  }
+  const auto save_drift = [&] {
+    if (!cfg.driftfile || !client) return;
+    const auto sys = client->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+    if (!sys.discipline.synchronised) return;
+    if (auto st = write_drift_file(*cfg.driftfile, sys.discipline.frequency_ppm); !st) {
+      log.warning(st.error().message);
+    }
+  };
+  loop.every(3600, save_drift);
+  if (o.set_once_and_exit) {
+    // -q: set the clock once and exit, like ntpdate: step if the discipline
+    // steps, otherwise slew the measured offset (adjtime) and restore the
+    // frequency to its previous value.
+    loop.on_clock_update([&](const engine::Action& a) {
+      if (std::holds_alternative<engine::StepClock>(a)) {
+        fmt::print("ntpd: time set {:+.6f}s\n", std::get<engine::StepClock>(a).by_s);
+        return true;
+      }
+      if (!std::holds_alternative<engine::SetFrequency>(a)) return false;
+      const auto sys = client->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+      if (!sys.system_peer) return false;
+      (void)(*clock)->set_frequency(drift_ppm.value_or(0));
+      if (auto st = (*clock)->slew(time::NtpDuration::from_seconds(sys.offset_s)); !st) {
+        log.error(st.error().message);
+      }
+      fmt::print("ntpd: time slew {:+.6f}s\n", sys.offset_s);
+      return true;
+    });
+  }
   if (!o.foreground) daemonise();
   const std::string pidfile = o.pidfile.value_or(o.foreground ? "" : "/run/ntpd.pid");
   if (!pidfile.empty()) {
@@ -157,6 +215,7 @@ int run_ntpd(const Options& o) {
   SignalFlags flags;
   install_signal_handlers(flags);
   const int status = loop.run(flags);
+  save_drift();
   if (!pidfile.empty()) std::remove(pidfile.c_str());
   return status;
 }

@@ -11,14 +11,23 @@ namespace meridian::daemon {
 
 namespace {
 
-enum LongOnly { kPort = 1000, kCheck, kPrintDefault, kClock, kVirtualOffset, kHelp, kVersion };
+enum LongOnly {
+  kPort = 1000,
+  kCheck,
+  kPrintDefault,
+  kClock,
+  kVirtualOffset,
+  kVirtualFreq,
+  kHelp,
+  kVersion
+};
 
 }  // namespace
 
 std::string usage() {
   return "usage: ntpd [-46dgnNqx] [-c conffile] [-l logfile] [-p pidfile] [-u user[:group]]\n"
          "            [--port N] [--check] [--print-default-config]\n"
-         "            [--clock system|virtual|readonly] [--virtual-offset S]\n";
+         "            [--clock system|virtual|readonly] [--clock-offset S] [--clock-freq-ppm P]\n";
 }
 
 Result<Options> parse_options(const std::vector<std::string>& args) {
@@ -32,6 +41,8 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       {"print-default-config", no_argument, nullptr, kPrintDefault},
       {"clock", required_argument, nullptr, kClock},
       {"virtual-offset", required_argument, nullptr, kVirtualOffset},
+      {"clock-offset", required_argument, nullptr, kVirtualOffset},
+      {"clock-freq-ppm", required_argument, nullptr, kVirtualFreq},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -113,6 +124,17 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
                             fmt::format("--virtual-offset {}: not a number", optarg));
         }
         o.virtual_offset_s = v;
+        break;
+      }
+      case kVirtualFreq: {
+        char* end = nullptr;
+        const double v = std::strtod(optarg, &end);
+        if (*end != '\0' || !std::isfinite(v) || std::fabs(v) > 1000) {
+          return make_error(
+              ErrorCode::kInvalidArgument,
+              fmt::format("--clock-freq-ppm {}: expected a number in [-1000, 1000]", optarg));
+        }
+        o.virtual_freq_ppm = v;
         break;
       }
       case kHelp:

@@ -27,7 +27,8 @@ struct Options {
   bool check_only = false;                    // --check: validate + lint the config, exit
   bool print_default_config = false;
   std::string clock = "system";  // --clock system|virtual|readonly
-  double virtual_offset_s = 0;   // --virtual-offset
+  double virtual_offset_s = 0;   // --clock-offset (alias --virtual-offset)
+  double virtual_freq_ppm = 0;   // --clock-freq-ppm: the virtual clock's intrinsic error
   bool show_help = false;
   bool show_version = false;
 };

@@ -113,6 +113,13 @@ void ServerLoop::refresh_view() {
   // The local clock driver (`server 127.127.1.0` + `fudge … stratum N`)
   // makes us a synchronised island; otherwise, until the client side
   // synchronises us, we tell clients not to use us.
+  if (client_ != nullptr) {
+    const auto sys = client_->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+    if (sys.server.synchronised()) {
+      core_.set_view(sys.server);
+      return;
+    }
+  }
   if (!config_.local_clocks.empty()) {
     const auto& lc = config_.local_clocks.front();
     const uint32_t refid = refid_from_text(lc.refid.value_or("LOCL"));
@@ -141,6 +148,13 @@ void ServerLoop::handle(const platform::UdpSocket& socket, const platform::Datag
     return;
   }
   const double now_s = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
+  if (client_ != nullptr) {
+    std::vector<engine::Action> actions;
+    if (client_->on_packet(d.from, d.data, rx, now_s, actions)) {
+      apply(actions);
+      return;
+    }
+  }
   auto reply = core_.handle(d.data, d.from, rx, clock_.now(), now_s);
   if (!reply) return;
   const Status sent =
@@ -164,7 +178,18 @@ int ServerLoop::run(SignalFlags& flags) {
       refresh_view();
       next_view_refresh_ns_ = now + kViewRefreshInterval;
     }
-    const int64_t wait = std::min({next_rescan_ns_, next_view_refresh_ns_, now + kSecond}) - now;
+    if (periodic_ && now >= next_periodic_ns_) {
+      if (next_periodic_ns_ != 0) periodic_();
+      next_periodic_ns_ = now + periodic_interval_ns_;
+    }
+    int64_t client_due = now + kSecond;
+    if (client_ != nullptr) {
+      run_client(static_cast<double>(now) * 1e-9);
+      if (stop_) break;
+      client_due = static_cast<int64_t>(client_->next_wakeup_s() * 1e9);
+    }
+    const int64_t wait = std::max<int64_t>(
+        0, std::min({next_rescan_ns_, next_view_refresh_ns_, client_due, now + kSecond}) - now);
     auto ready = platform::wait_readable(fds, wait);
     if (!ready) {
       log_.error(fmt::format("poll failed: {}", ready.error().message));
@@ -181,9 +206,65 @@ int ServerLoop::run(SignalFlags& flags) {
         handle(sockets_[i], **d);
       }
     }
+    if (stop_) break;
   }
-  log_.notice("exiting on signal");
-  return 0;
+  if (!stop_) log_.notice("exiting on signal");
+  return exit_status_;
+}
+
+void ServerLoop::run_client(double now_s) {
+  if (now_s < client_->next_wakeup_s()) return;
+  std::vector<engine::Action> actions;
+  client_->on_timer(now_s, clock_.now(), actions);
+  apply(actions);
+}
+
+void ServerLoop::apply(const std::vector<engine::Action>& actions) {
+  for (const auto& action : actions) {
+    if (const auto* send = std::get_if<engine::SendRequest>(&action)) {
+      // Requests leave from the listening socket of the server's family, so
+      // a classic server's `ntpport` rules see source port 123.
+      for (const auto& s : sockets_) {
+        auto local = s.local_endpoint();
+        if (local && local->address.family() == send->to.address.family()) {
+          if (auto st = s.send_to(send->to, send->bytes); !st) log_.debug(st.error().message);
+          break;
+        }
+      }
+    } else if (const auto* step = std::get_if<engine::StepClock>(&action)) {
+      if (auto st = clock_.step(time::NtpDuration::from_seconds(step->by_s)); !st) {
+        log_.error(fmt::format("cannot step the clock: {}", st.error().message));
+      }
+    } else if (const auto* freq = std::get_if<engine::SetFrequency>(&action)) {
+      if (auto st = clock_.set_frequency(freq->ppm); !st) {
+        log_.error(fmt::format("cannot set the clock frequency: {}", st.error().message));
+      }
+    } else if (const auto* ev = std::get_if<engine::LogEvent>(&action)) {
+      switch (ev->level) {
+        case engine::LogEvent::Level::kError:
+          log_.error(ev->text);
+          break;
+        case engine::LogEvent::Level::kWarning:
+          log_.warning(ev->text);
+          break;
+        case engine::LogEvent::Level::kNotice:
+          log_.notice(ev->text);
+          break;
+        case engine::LogEvent::Level::kInfo:
+          log_.info(ev->text);
+          break;
+      }
+    } else if (const auto* panic = std::get_if<engine::Panic>(&action)) {
+      log_.error(
+          fmt::format("offset {:+.3f} s exceeds the panic threshold; set the clock manually "
+                      "or start with -g. Exiting.",
+                      panic->offset_s));
+      exit_status_ = 1;
+      stop_ = true;
+    }
+    if (update_hook_ && update_hook_(action)) stop_ = true;
+  }
+  refresh_view();
 }
 
 }  // namespace meridian::daemon

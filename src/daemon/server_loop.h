@@ -3,10 +3,12 @@
 #pragma once
 
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/engine/client_engine.h"
 #include "core/server/server_core.h"
 #include "daemon/logger.h"
 #include "platform/clock.h"
@@ -38,11 +40,24 @@ class ServerLoop {
   int run(SignalFlags& flags);
   // The bound ports (useful with --port 0 in tests).
   std::vector<net::Endpoint> bound() const;
+  // Attaches the client (upstream servers); optional: a pure server runs without.
+  void attach_client(engine::ClientEngine* client) { client_ = client; }
+  // Called after each clock update the client applied (e.g. -q exits then).
+  void on_clock_update(std::function<bool(const engine::Action&)> hook) {
+    update_hook_ = std::move(hook);
+  }
+  // Runs `task` every `interval_s` seconds of monotonic time (e.g. driftfile writes).
+  void every(double interval_s, std::function<void()> task) {
+    periodic_interval_ns_ = static_cast<int64_t>(interval_s * 1e9);
+    periodic_ = std::move(task);
+  }
 
  private:
   void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
   void rescan_interfaces();
   void refresh_view();
+  void run_client(double now_s);
+  void apply(const std::vector<engine::Action>& actions);
 
   const config::Config& config_;
   LoopSettings settings_;
@@ -53,6 +68,13 @@ class ServerLoop {
   std::vector<platform::LocalAddress> addresses_;
   int64_t next_rescan_ns_ = 0;
   int64_t next_view_refresh_ns_ = 0;
+  engine::ClientEngine* client_ = nullptr;
+  std::function<bool(const engine::Action&)> update_hook_;
+  std::function<void()> periodic_;
+  int64_t periodic_interval_ns_ = 0;
+  int64_t next_periodic_ns_ = 0;
+  int exit_status_ = 0;
+  bool stop_ = false;
 };
 
 }  // namespace meridian::daemon

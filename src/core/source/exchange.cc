@@ -88,6 +88,8 @@ Evaluation evaluate_reply(const wire::NtpHeader& reply, const PendingRequest& re
     return reject(Verdict::kBogusOrigin);
   }
   if (reply.stratum == 0) {
+    // The server's poll matters for RATE: we must not poll faster than it asks.
+    e.sample.poll = reply.poll;
     e.kiss_code = wire::refid_to_ascii(reply.reference_id);
     if (reply.reference_id == wire::kKissRate) return reject(Verdict::kKissRate);
     if (reply.reference_id == wire::kKissDeny) return reject(Verdict::kKissDeny);

@@ -1,0 +1,221 @@
+#include "core/engine/client_engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/source/exchange.h"
+#include "core/wire/ntp_packet.h"
+
+namespace meridian::engine {
+
+namespace {
+
+constexpr double kTick_s = 1.0;             // discipline tick (frequency steering)
+constexpr double kMinDispersion_s = 0.005;  // MINDISP (RFC 5905 §7.2)
+
+using LogLevel = LogEvent::Level;
+
+void log(std::vector<Action>& out, LogLevel level, std::string text) {
+  out.push_back(LogEvent{level, std::move(text)});
+}
+
+}  // namespace
+
+ClientEngine::ClientEngine(ClientConfig config, RandomSource& random, double now_s)
+    : config_(std::move(config)), random_(random) {
+  discipline_ = config_.use_rfc5905_discipline
+                    ? discipline::make_rfc5905_discipline(config_.discipline)
+                    : discipline::make_meridian_discipline(config_.discipline);
+  system_.server = server::ServerView::unsynchronised(config_.precision);
+  for (const auto& s : config_.servers) add_server(s, now_s);
+  next_tick_s_ = now_s + kTick_s;
+}
+
+ClientEngine::~ClientEngine() = default;
+
+size_t ClientEngine::add_server(const source::AssociationOptions& options, double now_s) {
+  associations_.push_back(std::make_unique<source::Association>(options, now_s, random_));
+  tally_.push_back(select::Tally::kReject);
+  return associations_.size() - 1;
+}
+
+double ClientEngine::next_wakeup_s() const {
+  double next = next_tick_s_;
+  for (const auto& a : associations_) next = std::min(next, a->next_poll_s());
+  return next;
+}
+
+void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    auto& a = *associations_[i];
+    if (now_s < a.next_poll_s()) continue;
+    // T1 with random bits below ~60 ns: unpredictable to off-path spoofers.
+    const uint64_t noise = random_.next_u64() & 0xff;
+    const auto t1 =
+        time::NtpTimestamp::from_raw((clock_now.to_timestamp().raw() & ~uint64_t{0xff}) | noise);
+    const wire::NtpHeader request = a.make_request(t1, now_s);
+    SendRequest send;
+    send.association = i;
+    send.to = a.options().endpoint;
+    wire::serialize_header(request, send.bytes);
+    out.push_back(std::move(send));
+    const auto v = a.view(now_s);
+    if (v.reach == 0 && v.unreach == 8) {
+      log(out, LogLevel::kWarning,
+          fmt::format("server {} unreachable", a.options().endpoint.address.to_string()));
+    }
+  }
+  if (now_s >= next_tick_s_) {
+    next_tick_s_ = now_s + kTick_s;
+    if (config_.discipline_clock && system_peer_) apply(discipline_->tick(now_s), out);
+    // A system peer that stopped answering must not be followed forever.
+    if (system_peer_ && associations_[*system_peer_]->view(now_s).reach == 0)
+      reselect(now_s, clock_now, out);
+  }
+}
+
+bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byte> bytes,
+                             time::NtpTime rx, double now_s, std::vector<Action>& out) {
+  auto header = wire::parse_header(bytes);
+  if (!header || header->mode != wire::Mode::kServer) return false;
+  for (auto& a : associations_) {
+    if (a->options().endpoint != from) continue;
+    const source::Evaluation e =
+        source::evaluate_reply(*header, a->pending(), rx.to_timestamp(), config_.precision);
+    const std::string addr = from.address.to_string();
+    switch (source::action_for(e.verdict)) {
+      case source::ServerAction::kBackOff:
+        log(out, LogLevel::kNotice,
+            fmt::format("server {} sent kiss-o'-death RATE; polling less often", addr));
+        break;
+      case source::ServerAction::kStopUsing:
+        log(out, LogLevel::kWarning,
+            fmt::format("server {} sent kiss-o'-death {}; no longer using it", addr, e.kiss_code));
+        break;
+      default:
+        break;
+    }
+    if (a->on_reply(e, now_s)) reselect(now_s, rx, out);
+    return true;
+  }
+  return false;
+}
+
+void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
+  std::vector<select::Candidate> candidates;
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    const auto v = associations_[i]->view(now_s);
+    if (!v.filter || !v.last_sample || v.stopped) continue;
+    const double offset = v.filter->offset_s;
+    select::Candidate c;
+    c.id = i;
+    c.offset_s = offset;
+    c.jitter_s = std::max(v.filter->jitter_s, std::ldexp(1.0, config_.precision));
+    c.root_distance_s =
+        std::max(kMinDispersion_s, v.last_sample->root_delay_s + v.filter->delay_s) / 2 +
+        v.last_sample->root_dispersion_s + v.filter->dispersion_s + c.jitter_s;
+    c.stratum = v.last_sample->stratum;
+    c.prefer = associations_[i]->options().prefer;
+    c.noselect = associations_[i]->options().noselect;
+    c.true_ticker = associations_[i]->options().true_ticker;
+    c.reachable = v.reach != 0;
+    candidates.push_back(c);
+  }
+  const select::Selection sel = select::select_sources(candidates, config_.select, system_peer_);
+  std::fill(tally_.begin(), tally_.end(), select::Tally::kReject);
+  for (size_t k = 0; k < candidates.size(); ++k) tally_[candidates[k].id] = sel.tally[k];
+
+  const auto previous = system_peer_;
+  system_peer_ = sel.system_peer;
+  // At start-up, wait until a majority of the configured servers have
+  // answered: iburst replies arrive within milliseconds of each other, and
+  // the first one alone must not be able to step us to a falseticker.
+  if (!ever_synchronised_ && candidates.size() * 2 <= associations_.size()) system_peer_.reset();
+  if (system_peer_) ever_synchronised_ = true;
+  if (!system_peer_) {
+    if (previous) {
+      log(out, LogLevel::kWarning, "lost synchronisation: no suitable server");
+      system_.server = server::ServerView::unsynchronised(config_.precision);
+      system_.system_peer.reset();
+    }
+    return;
+  }
+  auto& peer = *associations_[*system_peer_];
+  const auto pv = peer.view(now_s);
+  if (previous != system_peer_) {
+    log(out, LogLevel::kNotice,
+        fmt::format("synchronised to {} stratum {}", peer.options().endpoint.address.to_string(),
+                    pv.last_sample->stratum));
+  }
+  system_.offset_s = sel.offset_s;
+  system_.system_jitter_s = sel.jitter_s;
+  // Feed the discipline only with estimates newer than the last one used.
+  if (pv.filter->time_s > last_update_s_) {
+    last_update_s_ = pv.filter->time_s;
+    if (config_.discipline_clock)
+      apply(discipline_->update(sel.offset_s, sel.jitter_s, now_s), out);
+  }
+  // RFC 5905 §11.2.3 clock_update: we are one stratum below our peer.
+  server::ServerView v;
+  v.leap = pv.last_sample->leap == wire::LeapIndicator::kUnsynchronised
+               ? wire::LeapIndicator::kNoWarning
+               : pv.last_sample->leap;
+  v.stratum = static_cast<uint8_t>(
+      std::min<int>(pv.last_sample->stratum + 1, server::kStratumUnsynchronised));
+  v.precision = config_.precision;
+  v.reference_id = refid_for(peer.options().endpoint.address);
+  v.reference_time = clock_now;
+  v.root_delay_s = pv.last_sample->root_delay_s + pv.filter->delay_s;
+  v.root_dispersion_s = pv.last_sample->root_dispersion_s + pv.filter->dispersion_s +
+                        std::max(sel.jitter_s, std::ldexp(1.0, config_.precision)) +
+                        std::fabs(sel.offset_s);
+  if (!config_.discipline_clock) v = server::ServerView::unsynchronised(config_.precision);
+  system_.server = v;
+  system_.system_peer = system_peer_;
+  system_.discipline = discipline_->state();
+  for (auto& a : associations_) a->set_poll(system_.discipline.poll_log2);
+  system_.poll_log2 = system_.discipline.poll_log2;
+}
+
+void ClientEngine::apply(const discipline::ClockAdjustment& adj, std::vector<Action>& out) {
+  using Kind = discipline::ClockAdjustment::Kind;
+  switch (adj.kind) {
+    case Kind::kNone:
+      return;
+    case Kind::kPanic:
+      out.push_back(Panic{system_.offset_s});
+      return;
+    case Kind::kStep:
+      out.push_back(StepClock{adj.step_s});
+      // Samples taken before the step measured the clock before it moved.
+      for (auto& a : associations_) a->on_clock_adjusted(adj.step_s);
+      system_.offset_s -= adj.step_s;
+      log(out, LogLevel::kNotice, fmt::format("time stepped by {:+.6f} s", adj.step_s));
+      out.push_back(SetFrequency{adj.frequency_ppm});
+      return;
+    case Kind::kSlew:
+      out.push_back(SetFrequency{adj.frequency_ppm});
+      return;
+  }
+}
+
+SystemView ClientEngine::system(double now_s) const {
+  (void)now_s;
+  SystemView s = system_;
+  s.discipline = discipline_->state();
+  return s;
+}
+
+std::vector<PeerView> ClientEngine::peers(double now_s) const {
+  std::vector<PeerView> out;
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    out.push_back(
+        PeerView{i, associations_[i]->options(), associations_[i]->view(now_s), tally_[i]});
+  }
+  return out;
+}
+
+}  // namespace meridian::engine

@@ -1,0 +1,115 @@
+// The client half of the engine (DESIGN.md §7): associations, selection and
+// the clock discipline, driven by events (a timer, a received reply) and
+// answering with actions (send this request, step/steer the clock, log).
+// Pure: the caller supplies monotonic time and clock readings, and carries
+// out the actions. The same engine runs in ntpd, in tests and in the simulator.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/discipline/discipline.h"
+#include "core/net/address.h"
+#include "core/random.h"
+#include "core/select/selection.h"
+#include "core/server/server_view.h"
+#include "core/source/association.h"
+
+namespace meridian::engine {
+
+struct ClientConfig {
+  std::vector<source::AssociationOptions> servers;
+  select::SelectOptions select;
+  discipline::DisciplineOptions discipline;
+  bool discipline_clock = true;         // `disable ntp` turns this off: measure, never correct
+  bool use_rfc5905_discipline = false;  // the classic baseline (simulator comparisons)
+  int8_t precision = -20;               // our clock's precision, log2 s
+};
+
+// Actions out.
+struct SendRequest {
+  size_t association = 0;
+  net::Endpoint to;
+  std::vector<std::byte> bytes;
+};
+struct StepClock {
+  double by_s = 0;  // positive = forward
+};
+struct SetFrequency {
+  double ppm = 0;  // absolute frequency correction (positive = faster)
+};
+struct LogEvent {
+  enum class Level { kError, kWarning, kNotice, kInfo } level = Level::kInfo;
+  std::string text;
+};
+struct Panic {
+  double offset_s = 0;  // the offset that exceeded the panic threshold
+};
+using Action = std::variant<SendRequest, StepClock, SetFrequency, LogEvent, Panic>;
+
+// One association as ntpq -p / mode 6 see it.
+struct PeerView {
+  size_t id = 0;
+  source::AssociationOptions options;
+  source::AssociationView state;
+  select::Tally tally = select::Tally::kReject;
+};
+
+// The system variables (RFC 5905 §11): what ntpstat and clients read.
+struct SystemView {
+  server::ServerView server;          // leap, stratum, refid, root delay/dispersion, reftime
+  std::optional<size_t> system_peer;  // association id
+  double offset_s = 0;                // last combined offset
+  double system_jitter_s = 0;
+  discipline::DisciplineState discipline;
+  int poll_log2 = 6;
+};
+
+class ClientEngine {
+ public:
+  ClientEngine(ClientConfig config, RandomSource& random, double now_s);
+  ~ClientEngine();
+
+  // The monotonic time at which on_timer wants to run next.
+  double next_wakeup_s() const;
+  // Due polls and discipline ticks. `clock_now` is the disciplined clock read
+  // just now (T1 of any request sent).
+  void on_timer(double now_s, time::NtpTime clock_now, std::vector<Action>& out);
+  // A datagram from `from`; `rx` its receive time on the disciplined clock.
+  // Returns false if it belongs to no association (the server may want it).
+  bool on_packet(const net::Endpoint& from, std::span<const std::byte> bytes, time::NtpTime rx,
+                 double now_s, std::vector<Action>& out);
+  // Adds an association (e.g. a resolved pool address). Returns its id.
+  size_t add_server(const source::AssociationOptions& options, double now_s);
+
+  SystemView system(double now_s) const;
+  std::vector<PeerView> peers(double now_s) const;
+
+ private:
+  void reselect(double now_s, time::NtpTime clock_now, std::vector<Action>& out);
+  void apply(const discipline::ClockAdjustment& adj, std::vector<Action>& out);
+
+  ClientConfig config_;
+  RandomSource& random_;
+  std::vector<std::unique_ptr<source::Association>> associations_;
+  std::vector<select::Tally> tally_;
+  std::unique_ptr<discipline::Discipline> discipline_;
+  std::optional<size_t> system_peer_;
+  SystemView system_;
+  double next_tick_s_ = 0;
+  double last_update_s_ = -1;
+  bool ever_synchronised_ = false;
+};
+
+// The classic refid of an upstream server: its IPv4 address, or for IPv6 the
+// first four bytes of the MD5 of the address (RFC 5905 §7.3) — here a
+// stable non-cryptographic hash, documented as such.
+uint32_t refid_for(const net::IpAddress& address);
+
+}  // namespace meridian::engine

@@ -1,0 +1,134 @@
+// One association (a `server`/`pool` address): poll schedule, reach
+// register, iburst, KoD handling, and the clock filter (RFC 5905 §9–10,
+// §13). Pure: the engine calls it with monotonic times and exchange results.
+//
+// The schedule, exactly (all times monotonic seconds, polls in log2 s):
+//  * First request: U[0.1, 1) s after construction (prompt, yet associations
+//    started together don't send in lockstep).
+//  * A *poll* is a request that is not a burst follow-up. At each poll the
+//    reach register shifts left (a burst counts as one poll, as in classic
+//    ntpd, so ntpq's reach reads 1, 3, 7 … 377 the familiar way) and
+//    `unreach` (polls since the last accepted reply) counts up.
+//  * iburst: at the first poll, and again at a poll where the reach register
+//    has just dropped to zero (re-acquisition), kIburstCount requests go
+//    kIburstSpacing_s apart. A classic server's `discard minimum` (2 s, with
+//    its rounding) and its leaky-bucket `average` (8 s × 8 bucket) both accept it.
+//  * burst: at every poll while reachable, kBurstCount requests 2 s apart.
+//  * Otherwise the next poll is 2^poll · (1 + U[0, kPollJitterFraction)) after
+//    this request, never sooner than kMinRequestSpacing_s. The jitter is only
+//    ever positive: we never poll faster than the nominal interval, so a
+//    server whose `discard average` equals our minpoll never sees us too fast.
+//  * Unreachable back-off (RFC 5905 §13): at a poll with kUnreachPolls or more
+//    polls unanswered since the last reply, poll += 1 up to maxpoll. An
+//    accepted reply restores the system poll (set_poll) at once.
+//  * After the last three polls went unanswered, every further unanswered
+//    poll shifts a MAXDISP dummy into the filter so stale samples age out.
+//  * KoD RATE: poll = max(poll + 1, server's poll, minpoll + 1), capped at
+//    kMaxPollLimit (a server asking for less than our maxpoll is obeyed), and
+//    kept as a floor for the life of the association; any burst stops.
+//    DENY/RSTR: stopped, next_poll_s() = +∞.
+//  * Replies whose origin was not verified (wrong mode/version, duplicate,
+//    bogus origin) leave the pending request untouched so the genuine reply
+//    still matches. Any reply whose origin matched consumes it (its transmit
+//    is zeroed, so a replay is then rejected as bogus).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/net/address.h"
+#include "core/random.h"
+#include "core/source/clock_filter.h"
+#include "core/source/exchange.h"
+
+namespace meridian::source {
+
+inline constexpr int kDefaultMinPoll = 6;            // 64 s
+inline constexpr int kDefaultMaxPoll = 10;           // 1024 s
+inline constexpr int kIburstCount = 6;               // quick requests at start
+inline constexpr double kIburstSpacing_s = 2.0;      // ≥ a classic server's `discard minimum`
+inline constexpr int kBurstCount = 8;                // `burst`: requests per poll (classic)
+inline constexpr int kUnreachPolls = 8;              // unanswered polls before backing off
+inline constexpr int kMinPollLimit = 3;              // 8 s
+inline constexpr int kMaxPollLimit = 17;             // 36.4 h
+inline constexpr double kMinRequestSpacing_s = 2.0;  // never two requests closer than this
+inline constexpr double kPollJitterFraction = 0.1;   // poll interval × [1, 1.1)
+
+struct AssociationOptions {
+  net::Endpoint endpoint;
+  std::string name;  // as configured (host name or literal), for logs and ntpq
+  bool iburst = false;
+  bool burst = false;
+  bool prefer = false;
+  bool noselect = false;
+  bool true_ticker = false;
+  bool from_pool = false;
+  int minpoll = kDefaultMinPoll;  // log2 s, clamped to [3, 17]
+  int maxpoll = kDefaultMaxPoll;
+  uint8_t version = 4;
+};
+
+// The state ntpq and the selection read.
+struct AssociationView {
+  uint8_t reach = 0;                   // 8-bit shift register, 1 = answered
+  int poll_log2 = 6;                   // current poll interval
+  int unreach = 0;                     // polls since the last reply
+  std::optional<Sample> last_sample;   // last accepted reply (stratum, refid, root delay/disp…)
+  std::optional<FilterOutput> filter;  // current filter output
+  double last_reply_s = -1;            // monotonic time of the last accepted reply, −1 if none
+  std::string kiss;                    // last kiss code received ("RATE", "DENY", …)
+  bool stopped = false;                // DENY/RSTR: demobilised
+};
+
+class Association {
+ public:
+  Association(AssociationOptions options, double now_s, RandomSource& random);
+
+  const AssociationOptions& options() const { return options_; }
+  AssociationView view(double now_s) const;
+
+  // When the next request is due (monotonic seconds). Infinity when stopped.
+  double next_poll_s() const { return next_poll_s_; }
+  // The engine sends a request now: shifts the reach register, remembers T1,
+  // schedules the next poll (iburst spacing, then 2^poll with a little random
+  // jitter so many clients don't synchronise). REQUIRES: now_s ≥ next_poll_s().
+  wire::NtpHeader make_request(time::NtpTimestamp t1, double now_s);
+  // What the engine remembers about the request in flight (for evaluate_reply).
+  const PendingRequest& pending() const { return pending_; }
+  // A reply was evaluated (source::evaluate_reply). Returns true when the
+  // filter produced a newer output (selection should run).
+  bool on_reply(const Evaluation& e, double now_s);
+  // The system tells every association its preferred poll (adaptive poll
+  // from the discipline); clamped to [minpoll, maxpoll]. While reachable the
+  // association polls at max(this, any KoD RATE floor); while backed off, at
+  // no less than this. A changed poll reschedules the next request from the
+  // last one (never sooner than kMinRequestSpacing_s after it).
+  void set_poll(int poll_log2);
+  // The local clock was stepped or slewed by correction_s (positive = local
+  // time moved forward): stored filter offsets (server − local) are corrected
+  // so they stay comparable with new samples. See ClockFilter::shift_offsets.
+  void on_clock_adjusted(double correction_s) { filter_.shift_offsets(correction_s); }
+  // The filter stages, for ntpq's filtdelay/filtoffset/filtdisp.
+  const ClockFilter& filter() const { return filter_; }
+
+ private:
+  AssociationOptions options_;
+  RandomSource& random_;
+  PendingRequest pending_;
+  bool awaiting_reply_ = false;
+  ClockFilter filter_;
+  AssociationView state_;
+  int burst_left_ = 0;  // follow-up requests left in the current burst
+  double next_poll_s_ = 0;
+  double last_request_s_ = 0;
+  double jitter_factor_ = 1;  // 1 + U[0, kPollJitterFraction), drawn at each poll
+  int host_poll_log2_ = 0;    // the system's wish (set_poll), within [minpoll, maxpoll]
+  int rate_floor_log2_ = 0;   // lowest poll allowed after a KoD RATE (0: none)
+  bool polled_ = false;       // at least one poll sent
+
+  int reachable_poll() const;
+  void reschedule();
+};
+
+}  // namespace meridian::source

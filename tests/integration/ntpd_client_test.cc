@@ -1,0 +1,123 @@
+// A client ntpd synchronising its (virtual) clock from a server ntpd on
+// loopback, checked from outside with the real ntpdate.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "tests/support/process.h"
+
+namespace meridian {
+namespace {
+
+using testing::Completed;
+using testing::Process;
+
+const std::string kBin = MERIDIAN_BIN_DIR;
+
+struct Daemon {
+  uint16_t port = 0;
+  std::unique_ptr<Process> process;
+};
+
+class NtpdClient : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir(); }
+
+  Daemon start(const std::string& name, const std::string& config, double offset_s,
+               double freq_ppm) {
+    Daemon d;
+    d.port = testing::free_udp_port();
+    const std::string path = dir_ + "/" + name + ".conf";
+    testing::write_file(path, config);
+    d.process = std::make_unique<Process>(
+        std::vector<std::string>{kBin + "/ntpd", "-n", "-c", path, "--port", std::to_string(d.port),
+                                 "--clock", "virtual", "--clock-offset",
+                                 fmt::format("{}", offset_s), "--clock-freq-ppm",
+                                 fmt::format("{}", freq_ppm)},
+        dir_);
+    for (int i = 0; i < 200 && d.process->stderr_text().find("listening on") == std::string::npos;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return d;
+  }
+
+  // ntpdate -q against a daemon: (stratum, offset) or nullopt.
+  std::optional<std::pair<int, double>> probe(uint16_t port) {
+    const Completed c = testing::run_command({kBin + "/ntpdate", "-q", "-p", "1", "-t", "0.5",
+                                              "--port", std::to_string(port), "127.0.0.1"},
+                                             dir_);
+    std::smatch m;
+    if (c.status != 0 ||
+        !std::regex_search(c.out, m, std::regex(R"(stratum (\d+), offset (-?\d+\.\d+))"))) {
+      return std::nullopt;
+    }
+    return std::make_pair(std::stoi(m[1]), std::stod(m[2]));
+  }
+
+  std::string dir_;
+};
+
+TEST_F(NtpdClient, StepsThenHoldsWithinAMillisecondOfItsServer) {
+  Daemon server = start("server", "server 127.127.1.0\nfudge 127.127.1.0 stratum 2\n", 0, 0);
+  const std::string client_conf =
+      fmt::format("driftfile {}/drift\nserver 127.0.0.1 port {} iburst\n", dir_, server.port);
+  const auto t0 = std::chrono::steady_clock::now();
+  Daemon client = start("client", client_conf, 0.25, 30);
+  // Synchronised (serving stratum 4 = server's 3 + 1) within a few seconds.
+  std::optional<std::pair<int, double>> seen;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
+    seen = probe(client.port);
+    if (seen && seen->first == 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(seen.has_value()) << client.process->stderr_text();
+  EXPECT_EQ(seen->first, 4) << client.process->stderr_text();
+  const double sync_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::testing::Test::RecordProperty("seconds_to_sync", fmt::format("{:.2f}", sync_s));
+  EXPECT_LT(sync_s, 5.0);
+  EXPECT_NE(client.process->stderr_text().find("time stepped by"), std::string::npos)
+      << client.process->stderr_text();
+  // Then it holds: the client's clock stays within 1 ms of the server's
+  // through the iburst phase (6 samples, 2 s apart) and beyond.
+  for (int i = 0; i < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto p = probe(client.port);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_LT(std::fabs(p->second), 0.001)
+        << "sample " << i << " " << client.process->stderr_text();
+  }
+  client.process->signal(SIGTERM);
+  EXPECT_EQ(client.process->wait(5), 0);
+  // The driftfile was written at exit with a frequency near −30 ppm.
+  std::ifstream drift(dir_ + "/drift");
+  double ppm = 0;
+  ASSERT_TRUE(drift >> ppm);
+  EXPECT_NEAR(ppm, -30, 15);
+}
+
+TEST_F(NtpdClient, NeverFollowsAFalseticker) {
+  Daemon good1 = start("good1", "server 127.127.1.0\nfudge 127.127.1.0 stratum 3\n", 0, 0);
+  Daemon good2 = start("good2", "server 127.127.1.0\nfudge 127.127.1.0 stratum 3\n", 0.0002, 0);
+  Daemon liar = start("liar", "server 127.127.1.0\nfudge 127.127.1.0 stratum 1\n", 0.5, 0);
+  const std::string conf = fmt::format(
+      "server 127.0.0.1 port {} iburst\nserver 127.0.0.1 port {} iburst\nserver 127.0.0.1 port {} "
+      "iburst\n",
+      good1.port, good2.port, liar.port);
+  Daemon client = start("client", conf, 0.1, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  auto p = probe(client.port);
+  ASSERT_TRUE(p.has_value()) << client.process->stderr_text();
+  EXPECT_EQ(p->first, 5);  // following a stratum-4 good server, not the stratum-2 liar
+  EXPECT_LT(std::fabs(p->second), 0.005) << client.process->stderr_text();
+}
+
+}  // namespace
+}  // namespace meridian
