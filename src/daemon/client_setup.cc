@@ -67,7 +67,8 @@ engine::ClientConfig build_client_config(const config::Config& config, const Opt
   if (config.tinker.stepout_s) d.stepout_s = *config.tinker.stepout_s;
   if (config.tinker.panic_s) d.panic_threshold_s = *config.tinker.panic_s;
   d.slew_only = options.slew_only;
-  d.allow_big_first_step = options.allow_big_first_step || options.set_once_and_exit;
+  d.allow_big_first_step =
+      options.allow_big_first_step;  // -q does not imply -g (classic: ntpd -gq)
   d.initial_frequency_ppm = drift_ppm;
   if (auto it = config.system_flags.find("ntp"); it != config.system_flags.end()) {
     c.discipline_clock = it->second;

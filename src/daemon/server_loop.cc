@@ -262,7 +262,8 @@ void ServerLoop::apply(const std::vector<engine::Action>& actions) {
       exit_status_ = 1;
       stop_ = true;
     }
-    if (update_hook_ && update_hook_(action)) stop_ = true;
+    if (!stop_ && update_hook_ && update_hook_(action)) stop_ = true;
+    if (stop_) break;  // -q done or panic: the rest of the batch must not run
   }
   refresh_view();
 }

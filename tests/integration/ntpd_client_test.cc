@@ -119,5 +119,37 @@ TEST_F(NtpdClient, NeverFollowsAFalseticker) {
   EXPECT_LT(std::fabs(p->second), 0.005) << client.process->stderr_text();
 }
 
+TEST_F(NtpdClient, DashQSetsOnceAndExits) {
+  Daemon server = start("server", "server 127.127.1.0\nfudge 127.127.1.0 stratum 2\n", 0, 0);
+  const std::string conf = dir_ + "/q.conf";
+  testing::write_file(conf, fmt::format("server 127.0.0.1 port {} iburst\n", server.port));
+  const Completed c = testing::run_command(
+      {kBin + "/ntpd", "-q", "-n", "-c", conf, "--port", std::to_string(testing::free_udp_port()),
+       "--clock", "virtual", "--clock-offset", "0.3"},
+      dir_, 20);
+  EXPECT_EQ(c.status, 0) << c.err;
+  EXPECT_TRUE(std::regex_search(c.out, std::regex(R"(ntpd: time set -0\.(29|30)\d+s)"))) << c.out;
+}
+
+TEST_F(NtpdClient, PanicsBeyondTheThresholdUnlessDashG) {
+  Daemon server = start("server", "server 127.127.1.0\nfudge 127.127.1.0 stratum 2\n", 0, 0);
+  const std::string conf = dir_ + "/p.conf";
+  testing::write_file(conf, fmt::format("server 127.0.0.1 port {} iburst\n", server.port));
+  const std::vector<std::string> base = {
+      kBin + "/ntpd", "-n",      "-c",
+      conf,           "--port",  std::to_string(testing::free_udp_port()),
+      "--clock",      "virtual", "--clock-offset",
+      "2000"};
+  const Completed panic = testing::run_command(base, dir_, 20);
+  EXPECT_EQ(panic.status, 1);
+  EXPECT_NE(panic.err.find("exceeds the panic threshold"), std::string::npos) << panic.err;
+  std::vector<std::string> with_g = base;
+  with_g.insert(with_g.begin() + 1, "-g");
+  with_g.insert(with_g.begin() + 1, "-q");
+  const Completed stepped = testing::run_command(with_g, dir_, 20);
+  EXPECT_EQ(stepped.status, 0) << stepped.err;
+  EXPECT_NE(stepped.out.find("ntpd: time set -2000.0"), std::string::npos) << stepped.out;
+}
+
 }  // namespace
 }  // namespace meridian
