@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "platform/command_line.h"
+
 namespace meridian::daemon {
 
 namespace {
@@ -31,10 +33,7 @@ std::string usage() {
 }
 
 Result<Options> parse_options(const std::vector<std::string>& args) {
-  std::vector<std::string> storage = args;
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  platform::GetoptArgs argv(args);
   static const option kLong[] = {
       {"port", required_argument, nullptr, kPort},
       {"check", no_argument, nullptr, kCheck},
@@ -48,11 +47,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       {nullptr, 0, nullptr, 0},
   };
   Options o;
-  optind = 0;
-  opterr = 0;
   int c = 0;
-  const int argc = static_cast<int>(storage.size());
-  while ((c = getopt_long(argc, argv.data(), "46c:dgl:nNp:qu:x", kLong, nullptr)) != -1) {
+  const int argc = argv.argc();
+  while ((c = getopt_long(argc, argv.argv(), "46c:dgl:nNp:qu:x", kLong, nullptr)) != -1) {
     switch (c) {
       case '4':
         o.family = net::Family::kIPv4;
@@ -93,13 +90,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         o.slew_only = true;
         break;
       case kPort: {
-        char* end = nullptr;
-        const long v = std::strtol(optarg, &end, 10);
-        if (*end != '\0' || v < 1 || v > 65535) {
-          return make_error(ErrorCode::kInvalidArgument,
-                            fmt::format("--port {}: expected 1..65535", optarg));
-        }
-        o.port = static_cast<uint16_t>(v);
+        auto v = platform::parse_integer(optarg, "--port", 1, 65535);
+        if (!v) return v.error();
+        o.port = static_cast<uint16_t>(*v);
         break;
       }
       case kCheck:
@@ -117,24 +110,19 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         }
         break;
       case kVirtualOffset: {
-        char* end = nullptr;
-        const double v = std::strtod(optarg, &end);
-        if (*end != '\0' || !std::isfinite(v)) {
-          return make_error(ErrorCode::kInvalidArgument,
-                            fmt::format("--virtual-offset {}: not a number", optarg));
-        }
-        o.virtual_offset_s = v;
+        auto v = platform::parse_number(optarg, "--clock-offset");
+        if (!v) return v.error();
+        o.virtual_offset_s = *v;
         break;
       }
       case kVirtualFreq: {
-        char* end = nullptr;
-        const double v = std::strtod(optarg, &end);
-        if (*end != '\0' || !std::isfinite(v) || std::fabs(v) > 1000) {
-          return make_error(
-              ErrorCode::kInvalidArgument,
-              fmt::format("--clock-freq-ppm {}: expected a number in [-1000, 1000]", optarg));
+        auto v = platform::parse_number(optarg, "--clock-freq-ppm");
+        if (!v) return v.error();
+        if (std::fabs(*v) > 1000) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            "option --clock-freq-ppm: must be in [-1000, 1000]");
         }
-        o.virtual_freq_ppm = v;
+        o.virtual_freq_ppm = *v;
         break;
       }
       case kHelp:
@@ -143,18 +131,13 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       case kVersion:
         o.show_version = true;
         break;
-      default: {
-        const std::string opt = optopt > 0 && optopt < 256
-                                    ? fmt::format("-{}", static_cast<char>(optopt))
-                                    : std::string(argv[optind - 1]);
-        return make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("unknown option or missing argument: {}", opt));
-      }
+      default:
+        return argv.unknown_option();
     }
   }
   if (optind < argc) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("unexpected argument: {}", argv[optind]));
+                      fmt::format("unexpected argument: {}", argv.argv()[optind]));
   }
   return o;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/config/key_file.h"
+
 namespace meridian::auth {
 
 namespace {
@@ -14,19 +16,7 @@ void wipe(std::vector<std::byte>& bytes) {
 
 }  // namespace
 
-std::string_view to_string(KeyType type) {
-  switch (type) {
-    case KeyType::kMd5:
-      return "MD5";
-    case KeyType::kSha1:
-      return "SHA1";
-    case KeyType::kSha256:
-      return "SHA256";
-    case KeyType::kAes128Cmac:
-      return "AES128CMAC";
-  }
-  return "?";
-}
+std::string_view to_string(KeyType type) { return config::key_type_name(type); }
 
 Result<KeyStore> KeyStore::from_config(std::span<const config::SymmetricKey> keys,
                                        const std::set<uint32_t>& trusted) {

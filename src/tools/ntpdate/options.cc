@@ -7,34 +7,13 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "platform/command_line.h"
+
 namespace meridian::ntpdate {
 
 namespace {
 
 enum LongOnly { kPort = 1000, kClock, kVirtualOffset, kInterval, kHelp, kVersion };
-
-Result<double> parse_number(const char* text, const char* option) {
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text, &end);
-  if (end == text || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("option {}: '{}' is not a number", option, text));
-  }
-  return v;
-}
-
-Result<long> parse_integer(const char* text, const char* option, long lo, long hi) {
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-    return make_error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("option {}: '{}' is not an integer in {}..{}", option, text, lo, hi));
-  }
-  return v;
-}
 
 }  // namespace
 
@@ -45,10 +24,7 @@ std::string usage() {
 }
 
 Result<Options> parse_options(const std::vector<std::string>& args) {
-  std::vector<std::string> storage = args;
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  platform::GetoptArgs argv(args);
   static const option kLong[] = {
       {"port", required_argument, nullptr, kPort},
       {"clock", required_argument, nullptr, kClock},
@@ -59,11 +35,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       {nullptr, 0, nullptr, 0},
   };
   Options o;
-  optind = 0;  // full re-initialisation of getopt's state (glibc), so tests can call repeatedly
-  opterr = 0;
-  const int argc = static_cast<int>(storage.size());
+  const int argc = argv.argc();
   int c = 0;
-  while ((c = getopt_long(argc, argv.data(), "46bBdqsuva:e:k:o:p:t:", kLong, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv.argv(), "46bBdqsuva:e:k:o:p:t:", kLong, nullptr)) != -1) {
     switch (c) {
       case '4':
         o.family = net::Family::kIPv4;
@@ -93,13 +67,13 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         o.verbose = true;
         break;
       case 'a': {
-        auto v = parse_integer(optarg, "-a", 1, 65535);
+        auto v = platform::parse_integer(optarg, "-a", 1, 65535);
         if (!v) return v.error();
         o.key_id = static_cast<unsigned>(*v);
         break;
       }
       case 'e': {
-        auto v = parse_number(optarg, "-e");
+        auto v = platform::parse_number(optarg, "-e");
         if (!v) return v.error();
         if (*v < 0 || *v > 1)
           return make_error(ErrorCode::kInvalidArgument, "option -e: authdelay must be 0..1 s");
@@ -110,19 +84,19 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         o.key_file = optarg;
         break;
       case 'o': {
-        auto v = parse_integer(optarg, "-o", 1, 4);
+        auto v = platform::parse_integer(optarg, "-o", 1, 4);
         if (!v) return v.error();
         o.version = static_cast<int>(*v);
         break;
       }
       case 'p': {
-        auto v = parse_integer(optarg, "-p", 1, 8);
+        auto v = platform::parse_integer(optarg, "-p", 1, 8);
         if (!v) return v.error();
         o.samples = static_cast<int>(*v);
         break;
       }
       case 't': {
-        auto v = parse_number(optarg, "-t");
+        auto v = platform::parse_number(optarg, "-t");
         if (!v) return v.error();
         if (*v <= 0 || *v > 60)
           return make_error(ErrorCode::kInvalidArgument, "option -t: timeout must be in (0, 60] s");
@@ -130,7 +104,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         break;
       }
       case kPort: {
-        auto v = parse_integer(optarg, "--port", 1, 65535);
+        auto v = platform::parse_integer(optarg, "--port", 1, 65535);
         if (!v) return v.error();
         o.port = static_cast<uint16_t>(*v);
         break;
@@ -139,13 +113,13 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         o.clock = optarg;
         break;
       case kVirtualOffset: {
-        auto v = parse_number(optarg, "--virtual-offset");
+        auto v = platform::parse_number(optarg, "--virtual-offset");
         if (!v) return v.error();
         o.virtual_offset_s = *v;
         break;
       }
       case kInterval: {
-        auto v = parse_number(optarg, "--interval");
+        auto v = platform::parse_number(optarg, "--interval");
         if (!v) return v.error();
         if (*v < 0.05 || *v > 64)
           return make_error(ErrorCode::kInvalidArgument,
@@ -159,16 +133,11 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       case kVersion:
         o.show_version = true;
         break;
-      default: {
-        const std::string opt = optopt > 0 && optopt < 256
-                                    ? fmt::format("-{}", static_cast<char>(optopt))
-                                    : std::string(argv[optind - 1]);
-        return make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("unknown option or missing argument: {}", opt));
-      }
+      default:
+        return argv.unknown_option();
     }
   }
-  for (int i = optind; i < argc; ++i) o.servers.emplace_back(argv[i]);
+  for (int i = optind; i < argc; ++i) o.servers.emplace_back(argv.argv()[i]);
   if (o.always_step && o.always_slew) {
     return make_error(ErrorCode::kInvalidArgument, "-b and -B contradict each other");
   }
