@@ -1,0 +1,157 @@
+// The client engine in closed loop with ideal servers built from the real
+// server answer function: time is simulated, nothing touches a clock.
+#include "core/engine/client_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/server/answer.h"
+
+namespace meridian::engine {
+namespace {
+
+using time::NtpDuration;
+using time::NtpTime;
+
+const NtpTime kEpoch = NtpTime::from_unix({1'800'000'000, 0});
+
+struct FakeServer {
+  net::Endpoint endpoint;
+  double offset_s = 0;  // server clock − true time
+  uint8_t stratum = 2;
+  std::optional<uint32_t> kiss;
+};
+
+// The client's clock: true time + offset, running at (freq_error + correction) ppm.
+struct SimClock {
+  double offset_s = 0;
+  double freq_error_ppm = 0;
+  double correction_ppm = 0;
+  void advance(double dt_s) { offset_s += dt_s * (freq_error_ppm + correction_ppm) * 1e-6; }
+};
+
+class Harness {
+ public:
+  Harness(std::vector<FakeServer> servers, double client_offset_s, double freq_error_ppm)
+      : servers_(std::move(servers)), random_(7) {
+    clock_.offset_s = client_offset_s;
+    clock_.freq_error_ppm = freq_error_ppm;
+    ClientConfig config;
+    for (const auto& s : servers_) {
+      source::AssociationOptions o;
+      o.endpoint = s.endpoint;
+      o.iburst = true;
+      config.servers.push_back(o);
+    }
+    engine_ = std::make_unique<ClientEngine>(config, random_, 0.0);
+  }
+
+  NtpTime true_time() const { return kEpoch + NtpDuration::from_seconds(now_s_); }
+  NtpTime client_time() const { return true_time() + NtpDuration::from_seconds(clock_.offset_s); }
+
+  // Runs until `until_s`, delivering each request to its server and the
+  // reply back after `one_way_s`.
+  void run(double until_s, double one_way_s = 0.001) {
+    while (now_s_ < until_s) {
+      const double next = std::min(engine_->next_wakeup_s(), until_s);
+      clock_.advance(next - now_s_);
+      now_s_ = next;
+      std::vector<Action> out;
+      engine_->on_timer(now_s_, client_time(), out);
+      handle(out, one_way_s);
+    }
+  }
+
+  const SimClock& clock() const { return clock_; }
+  ClientEngine& engine() { return *engine_; }
+  std::vector<std::string> logs;
+  int steps = 0;
+
+ private:
+  void handle(std::vector<Action>& out, double one_way_s) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (auto* send = std::get_if<SendRequest>(&out[i])) {
+        const FakeServer& s = servers_[send->association];
+        auto request = wire::parse_header(send->bytes);
+        ASSERT_TRUE(request.ok());
+        const NtpTime server_rx = true_time() + NtpDuration::from_seconds(one_way_s + s.offset_s);
+        server::ServerView view = server::local_clock_view(
+            static_cast<uint8_t>(s.stratum - 1), wire::kiss_code("GPS\0"), -20, server_rx);
+        view.stratum = s.stratum;
+        server::Admission admission;
+        if (s.kiss) admission.verdict = server::Admission::Verdict::kKissRate;
+        const auto answer =
+            server::answer_request(*request, admission, view, server_rx, server_rx, false);
+        ASSERT_TRUE(answer.has_reply());
+        // Deliver the reply 2 × one-way later, on the client's clock.
+        clock_.advance(2 * one_way_s);
+        now_s_ += 2 * one_way_s;
+        std::vector<Action> more;
+        engine_->on_packet(s.endpoint, server::serialize_reply(answer.header), client_time(),
+                           now_s_, more);
+        out.insert(out.end(), more.begin(), more.end());
+      } else if (auto* step = std::get_if<StepClock>(&out[i])) {
+        clock_.offset_s += step->by_s;
+        ++steps;
+      } else if (auto* freq = std::get_if<SetFrequency>(&out[i])) {
+        clock_.correction_ppm = freq->ppm;
+      } else if (auto* log = std::get_if<LogEvent>(&out[i])) {
+        logs.push_back(log->text);
+      }
+    }
+  }
+
+  std::vector<FakeServer> servers_;
+  SeededRandom random_;
+  SimClock clock_;
+  std::unique_ptr<ClientEngine> engine_;
+  double now_s_ = 0;
+};
+
+net::Endpoint server_at(uint8_t last) { return {net::IpAddress::v4({192, 0, 2, last}), 123}; }
+
+TEST(ClientEngine, IburstSynchronisesAndStepsWithinSeconds) {
+  Harness h({{server_at(1), 0.0, 2}}, 0.25, 0);
+  h.run(3.0);
+  const SystemView sys = h.engine().system(3.0);
+  ASSERT_TRUE(sys.system_peer.has_value());
+  EXPECT_EQ(sys.server.stratum, 3);
+  EXPECT_EQ(sys.server.reference_id, server_at(1).address.v4_value());
+  EXPECT_EQ(h.steps, 1);
+  EXPECT_LT(std::fabs(h.clock().offset_s), 0.001);
+}
+
+TEST(ClientEngine, TracksAFrequencyError) {
+  Harness h({{server_at(1), 0.0, 2}}, 0.0, 40);
+  h.run(4 * 3600.0);
+  EXPECT_LT(std::fabs(h.clock().offset_s), 0.0005);
+  EXPECT_NEAR(h.clock().correction_ppm, -40, 1.0);
+}
+
+TEST(ClientEngine, NeverFollowsAFalseticker) {
+  Harness h({{server_at(1), 0.0, 3}, {server_at(2), 0.0003, 3}, {server_at(3), 0.5, 1}}, 0.1, 0);
+  for (double t = 1; t < 600; t += 1) {
+    h.run(t);
+    const auto sys = h.engine().system(t);
+    if (sys.system_peer) {
+      ASSERT_NE(*sys.system_peer, 2u) << "followed the falseticker at " << t;
+    }
+  }
+  EXPECT_LT(std::fabs(h.clock().offset_s), 0.002);
+  const auto peers = h.engine().peers(600);
+  EXPECT_EQ(peers[2].tally, select::Tally::kFalseticker);
+}
+
+TEST(ClientEngine, KissRateIsLoggedAndBacksOff) {
+  Harness h({{server_at(1), 0.0, 2, wire::kKissRate}}, 0.0, 0);
+  h.run(30);
+  bool logged = false;
+  for (const auto& l : h.logs) logged |= l.find("RATE") != std::string::npos;
+  EXPECT_TRUE(logged);
+  EXPECT_FALSE(h.engine().system(30).system_peer.has_value());
+  EXPECT_GT(h.engine().peers(30)[0].state.poll_log2, 6);
+}
+
+}  // namespace
+}  // namespace meridian::engine
