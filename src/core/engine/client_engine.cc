@@ -167,11 +167,15 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
       std::min<int>(pv.last_sample->stratum + 1, server::kStratumUnsynchronised));
   v.precision = config_.precision;
   v.reference_id = refid_for(peer.options().endpoint.address);
-  v.reference_time = clock_now;
+  // If the update stepped the clock, "now" moved with it: the reference time
+  // must not lie in the future of our next transmit timestamp, and the
+  // offset left to correct is what remains after the step.
+  const double stepped_s = sel.offset_s - system_.offset_s;
+  v.reference_time = clock_now + time::NtpDuration::from_seconds(stepped_s);
   v.root_delay_s = pv.last_sample->root_delay_s + pv.filter->delay_s;
   v.root_dispersion_s = pv.last_sample->root_dispersion_s + pv.filter->dispersion_s +
                         std::max(sel.jitter_s, std::ldexp(1.0, config_.precision)) +
-                        std::fabs(sel.offset_s);
+                        std::fabs(system_.offset_s);
   if (!config_.discipline_clock) v = server::ServerView::unsynchronised(config_.precision);
   system_.server = v;
   system_.system_peer = system_peer_;
@@ -193,6 +197,8 @@ void ClientEngine::apply(const discipline::ClockAdjustment& adj, std::vector<Act
       // Samples taken before the step measured the clock before it moved.
       for (auto& a : associations_) a->on_clock_adjusted(adj.step_s);
       system_.offset_s -= adj.step_s;
+      system_.server.reference_time =
+          system_.server.reference_time + time::NtpDuration::from_seconds(adj.step_s);
       log(out, LogLevel::kNotice, fmt::format("time stepped by {:+.6f} s", adj.step_s));
       out.push_back(SetFrequency{adj.frequency_ppm});
       return;

@@ -122,6 +122,18 @@ TEST(ClientEngine, IburstSynchronisesAndStepsWithinSeconds) {
   EXPECT_LT(std::fabs(h.clock().offset_s), 0.001);
 }
 
+TEST(ClientEngine, WhatWeServeRightAfterAStepIsConsistent) {
+  Harness h({{server_at(1), 0.0, 2}}, 0.25, 0);
+  double t = 0;
+  while (h.steps == 0 && t < 3) h.run(t += 0.01);
+  ASSERT_EQ(h.steps, 1);
+  // A reference time not in our (stepped) future, and a root dispersion
+  // without the offset the step already removed.
+  const SystemView sys = h.engine().system(t);
+  EXPECT_LE((sys.server.reference_time - h.client_time()).to_seconds(), 0.0);
+  EXPECT_LT(sys.server.root_dispersion_s, 0.05);
+}
+
 TEST(ClientEngine, TracksAFrequencyError) {
   Harness h({{server_at(1), 0.0, 2}}, 0.0, 40);
   h.run(4 * 3600.0);
