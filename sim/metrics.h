@@ -1,0 +1,61 @@
+// What one run measured, and the median over seeds. Offsets here are the
+// client's true offset θ = true time − client clock (RFC 5905 sign: positive
+// ⇒ the client is behind), sampled on the scenario's sample grid.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meridian::sim {
+
+struct Metrics {
+  double first_1ms_s;     // first sample with |θ| < 1 ms (∞ if never)
+  double first_100us_s;   // first sample with |θ| < 100 µs
+  double settle_1ms_s;    // from then on |θ| stayed < 1 ms (∞ if it was not at the end)
+  double settle_100us_s;  // the same for 100 µs
+  double within_1ms;      // share of samples with |θ| < 1 ms, whole run
+  double within_100us;
+  double rms_offset_s;          // second half of the run
+  double max_offset_s;          // second half
+  double rms_freq_ppm;          // second half: RMS of the clock's net rate error
+  double falseticker_followed;  // 1 if a falseticker was ever the system peer
+  double panicked;              // 1 if the engine asked the daemon to exit
+  double holdover_growth_s;     // max |θ| in the holdover window − |θ| at its start (NaN: none)
+  double steps;                 // clock steps
+  double requests;              // requests sent
+};
+
+struct MetricInfo {
+  std::string_view name;
+  double Metrics::*field;
+  enum class Agg { kMedian, kCount } agg;  // kCount: how many seeds (0/1 per run)
+};
+const std::vector<MetricInfo>& metric_table();
+const MetricInfo* find_metric(std::string_view name);
+
+// Online accumulator fed one sample at a time.
+class MetricsAccumulator {
+ public:
+  MetricsAccumulator(double duration_s, double interval_s,
+                     std::optional<std::pair<double, double>> holdover);
+  void add(double t, double offset_s, double freq_err_ppm);
+  Metrics finish() const;
+  Metrics& flags() { return flags_; }  // counts and flags set by the run
+
+ private:
+  double duration_s_, interval_s_;
+  std::optional<std::pair<double, double>> holdover_;
+  Metrics flags_{};
+  double first_1ms_, first_100us_, last_bad_1ms_ = -1, last_bad_100us_ = -1, last_t_ = 0;
+  size_t n_ = 0, in_1ms_ = 0, in_100us_ = 0, n2_ = 0;
+  double sum_sq_ = 0, max_abs_ = 0, sum_sq_freq_ = 0;
+  double hold_start_ = -1, hold_max_ = 0;
+};
+
+// Median of one metric over runs (∞ sorts last); for kCount the sum.
+double aggregate(const std::vector<Metrics>& runs, const MetricInfo& info);
+
+}  // namespace meridian::sim

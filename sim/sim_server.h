@@ -1,0 +1,65 @@
+// A simulated upstream server. It answers through the real server code
+// (server::answer_request + serialize_reply) from a ServerView that
+// describes it, with T2/T3 read from its own SimClock:
+//   good         stratum 1, its clock exact unless the scenario says otherwise;
+//   falseticker  like good, but its clock is off by a constant (`offset`);
+//                counted by the "falseticker followed" metric;
+//   drifting     like good, with a frequency error (`freq_ppm`) it never corrects;
+//   kod          answers a share (`kod_probability`) of requests with KoD RATE;
+//   unsync       LI = 3, stratum 16 (ServerView::unsynchronised);
+//   disappearing like good; silent during its `down` windows (any type may
+//                have them).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/random.h"
+#include "sim/link.h"
+#include "sim/sim_clock.h"
+
+namespace meridian::sim {
+
+struct ServerModel {
+  enum class Type { kGood, kFalseticker, kDrifting, kKod, kUnsync, kDisappearing };
+  std::string name;
+  Type type = Type::kGood;
+  ClockModel clock;
+  uint8_t stratum = 1;
+  double hold_s = 10e-6;  // T3 − T2 on the server's clock
+  double kod_probability = 1.0;
+  std::vector<Window> down;
+  LinkModel link;
+};
+
+const char* type_name(ServerModel::Type type);
+
+struct Reply {
+  double delay_s = 0;  // processing: leaves at arrival + delay_s
+  std::vector<std::byte> bytes;
+};
+
+class SimServer {
+ public:
+  SimServer(const ServerModel& model, uint64_t clock_seed, uint64_t kod_seed);
+  // A request arrived at true time t. nullopt: no answer (down, dropped).
+  std::optional<Reply> handle(double t, std::span<const std::byte> request);
+  const ServerModel& model() const { return model_; }
+  uint64_t answered() const { return answered_; }
+
+ private:
+  const ServerModel& model_;
+  SimClock clock_;
+  SeededRandom kod_random_;
+  int8_t precision_log2_;
+  uint64_t answered_ = 0;
+};
+
+// log2 of a resolution, rounded up (RFC 5905 precision), clamped to int8.
+int8_t precision_log2(double resolution_s);
+
+}  // namespace meridian::sim
