@@ -71,4 +71,10 @@ done
 echo
 echo "== the server, for comparison"
 "${nocap[@]}" "$bin/ntpdate" -q -p 1 --port "$server_port" 127.0.0.1
-echo "demo: ok (ntpq -p and ntpstat come with the mode 6 issue)"
+echo
+echo "== ntpq -p (the client ntpd, over mode 6)"
+"$bin/ntpq" -p "127.0.0.1:$client_port"
+echo
+echo "== ntpstat (the client ntpd)"
+"$bin/ntpstat" "127.0.0.1:$client_port"
+echo "demo: ok"

@@ -9,6 +9,7 @@
 #                                      diagnostic clients, run with
 #                                      PYTHONPATH=DIR/ntpsec/usr/lib/python3/dist-packages
 #                                      /usr/bin/python3 DIR/ntpsec/usr/bin/ntpdig)
+#   DIR/ntpstat/usr/bin/ntpstat      (Debian 12 package ntpstat; optional)
 #   DIR/runtime-libs/                 only if a shared library the binaries need
 #                                      is missing on this machine (see below)
 #
@@ -109,8 +110,28 @@ complete() {
   [[ -z $(MERIDIAN_FETCH_FORCE_LIBS=0 missing_sonames) ]]
 }
 
+# Debian's ntpstat (a small C program reading mode 6 READVAR, the one the
+# classic setup guides run) for the ntpq/ntpstat interop tests:
+# DIR/ntpstat/usr/bin/ntpstat. Optional: a failure only warns.
+ensure_ntpstat() {
+  [[ -x $DIR/ntpstat/usr/bin/ntpstat ]] && return 0
+  local t
+  t=$(mktemp -d /tmp/meridian-fetch-ntpstat.XXXXXX)
+  if id _apt >/dev/null 2>&1; then chown _apt "$t" 2>/dev/null || true; fi
+  if (cd "$t" && timeout 300 apt-get download -q ntpstat >"$t/apt.log" 2>&1) \
+     && dpkg -x "$(find "$t" -maxdepth 1 -name 'ntpstat_*.deb' | head -n1)" "$t/x"; then
+    rm -rf -- "$DIR/ntpstat"
+    mv "$t/x" "$DIR/ntpstat"
+    say "ntpstat: $DIR/ntpstat/usr/bin/ntpstat"
+  else
+    echo "$PROG: warning: could not fetch Debian's ntpstat (interop tests will skip it)" >&2
+  fi
+  rm -rf -- "$t"
+}
+
 # ---------------------------------------------------------------- fast path
 if complete; then
+  ensure_ntpstat
   say "already present in $DIR (chronyd, ntpd)"
   exit 0
 fi
@@ -208,6 +229,7 @@ cv=$(LD_LIBRARY_PATH="$llp" "$DIR/chrony/usr/sbin/chronyd" -v 2>&1 | head -n1) \
 nv=$(LD_LIBRARY_PATH="$llp" "$DIR/ntpsec/usr/sbin/ntpd" --version 2>&1 | head -n1) \
   || die "unpacked ntpd does not run: $nv"
 
+ensure_ntpstat
 date -u +%FT%TZ >"$STAMP"
 say "chronyd: $cv"
 say "ntpd:    $nv"

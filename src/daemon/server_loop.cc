@@ -1,10 +1,12 @@
 #include "daemon/server_loop.h"
 
 #include <fmt/format.h>
+#include <sys/utsname.h>
 
 #include <algorithm>
 
 #include "core/server/interface_filter.h"
+#include "platform/random_os.h"
 
 namespace meridian::daemon {
 
@@ -48,7 +50,16 @@ void install_signal_handlers(SignalFlags& flags) {
 
 ServerLoop::ServerLoop(const config::Config& config, const LoopSettings& settings,
                        platform::Clock& clock, server::ServerCore& core, Logger& log)
-    : config_(config), settings_(settings), clock_(clock), core_(core), log_(log) {}
+    : config_(config), settings_(settings), clock_(clock), core_(core), log_(log) {
+  platform::OsRandom random;
+  control_ = std::make_unique<control::ControlResponder>(
+      std::array<uint64_t, 2>{random.next_u64(), random.next_u64()});
+  struct utsname names {};
+  if (uname(&names) == 0) {
+    processor_ = names.machine;
+    system_name_ = fmt::format("{}/{}", names.sysname, names.release);
+  }
+}
 
 Status ServerLoop::open() {
   struct Wildcard {
@@ -147,6 +158,10 @@ void ServerLoop::handle(const platform::UdpSocket& socket, const platform::Datag
                      config::InterfaceRule::Action::kListen) {
     return;
   }
+  if (!d.data.empty() && (std::to_integer<unsigned>(d.data[0]) & 7) == 6) {
+    handle_control(socket, d);
+    return;
+  }
   const double now_s = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
   if (client_ != nullptr) {
     std::vector<engine::Action> actions;
@@ -161,6 +176,36 @@ void ServerLoop::handle(const platform::UdpSocket& socket, const platform::Datag
       d.local ? socket.send_from(*d.local, d.from, *reply) : socket.send_to(d.from, *reply);
   if (!sent)
     log_.debug(fmt::format("reply to {} failed: {}", d.from.to_string(), sent.error().message));
+}
+
+void ServerLoop::handle_control(const platform::UdpSocket& socket, const platform::Datagram& d) {
+  const access::AccessDecision decision = core_.control_access(d.from);
+  if (!decision.served()) return;  // noquery / ignore: silence, as classic
+  const double now_s = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
+  control::ControlSnapshot snap;
+  snap.server = core_.view();
+  if (client_ != nullptr) {
+    snap.system = client_->system(now_s);
+    snap.peers = client_->peers(now_s);
+  }
+  snap.local_clock =
+      !config_.local_clocks.empty() && !(snap.system && snap.system->server.synchronised());
+  snap.clock = clock_.now();
+  snap.now_s = now_s;
+  if (d.local) snap.local_address = *d.local;
+  if (auto local = socket.local_endpoint()) snap.local_port = local->port;
+  snap.version = fmt::format("ntpd Meridian {}", MERIDIAN_VERSION);
+  snap.processor = processor_;
+  snap.system_name = system_name_;
+  const auto responses = control_->handle(d.data, d.from, decision, snap, &core_.limiter().mru());
+  for (const auto& r : responses) {
+    const Status sent = d.local ? socket.send_from(*d.local, d.from, r) : socket.send_to(d.from, r);
+    if (!sent) {
+      log_.debug(
+          fmt::format("mode 6 reply to {} failed: {}", d.from.to_string(), sent.error().message));
+      return;
+    }
+  }
 }
 
 int ServerLoop::run(SignalFlags& flags) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/control/control_responder.h"
 #include "core/engine/client_engine.h"
 #include "core/server/server_core.h"
 #include "daemon/logger.h"
@@ -54,6 +55,7 @@ class ServerLoop {
 
  private:
   void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
+  void handle_control(const platform::UdpSocket& socket, const platform::Datagram& d);
   void rescan_interfaces();
   void refresh_view();
   void run_client(double now_s);
@@ -69,6 +71,8 @@ class ServerLoop {
   int64_t next_rescan_ns_ = 0;
   int64_t next_view_refresh_ns_ = 0;
   engine::ClientEngine* client_ = nullptr;
+  std::unique_ptr<control::ControlResponder> control_;  // mode 6 (ntpq, ntpstat)
+  std::string processor_, system_name_;                 // uname(), for mode 6
   std::function<bool(const engine::Action&)> update_hook_;
   std::function<void()> periodic_;
   int64_t periodic_interval_ns_ = 0;

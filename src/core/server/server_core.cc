@@ -10,6 +10,13 @@ std::optional<std::vector<std::byte>> ServerCore::drop(Outcome why) {
   return std::nullopt;
 }
 
+access::AccessDecision ServerCore::control_access(const net::Endpoint& client) {
+  ++received_;
+  ++counters_[static_cast<size_t>(Outcome::kControl)];
+  const uint32_t flags = policy_.restrict.flags_for(client.address, client.port);
+  return access::classify(flags, wire::Mode::kControl, access::PacketAuth::kNone, 2);
+}
+
 std::optional<std::vector<std::byte>> ServerCore::handle(std::span<const std::byte> datagram,
                                                          const net::Endpoint& client,
                                                          time::NtpTime rx, time::NtpTime tx,

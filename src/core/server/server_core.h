@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "core/access/access_decision.h"
 #include "core/access/rate_limiter.h"
 #include "core/access/restrict_table.h"
 #include "core/auth/key_store.h"
@@ -44,6 +45,10 @@ class ServerCore {
   std::optional<std::vector<std::byte>> handle(std::span<const std::byte> datagram,
                                                const net::Endpoint& client, time::NtpTime rx,
                                                time::NtpTime tx, double now_s);
+
+  // Mode 6 (answered by control/, not here): the restrict decision for
+  // `client` (`noquery`, `nomodify`, `nomrulist`); counts it as kControl.
+  access::AccessDecision control_access(const net::Endpoint& client);
 
   uint64_t count(Outcome o) const { return counters_[static_cast<size_t>(o)]; }
   uint64_t received() const { return received_; }

@@ -1,0 +1,79 @@
+// The mode 6 server (RFC 9327): one request in, the response fragments out.
+// READSTAT, READVAR (system and associations), REQ_NONCE and READ_MRU; write
+// operations are refused. Pure: the caller passes a snapshot of the engine's
+// state, the access decision from access::classify() and the MRU table.
+//
+// Anti-amplification: an answer to a request whose source address is not
+// proven (everything but READ_MRU) is at most kMaxAmplification times the
+// request's size; a larger answer is refused with an error. READ_MRU needs a
+// nonce from REQ_NONCE first (the nonce is a keyed hash of the client's
+// address and the time, so only a client that receives our packets can
+// present it) and is then bounded by the fragments it asks for (≤ 32).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/access/access_decision.h"
+#include "core/access/mru_table.h"
+#include "core/control/control_message.h"
+#include "core/control/variables.h"
+#include "core/net/address.h"
+
+namespace meridian::control {
+
+inline constexpr size_t kMaxAmplification = 64;  // response bytes per request byte
+inline constexpr size_t kMaxMruFragments = 32;
+inline constexpr double kNonceLifetime_s = 16;
+
+struct ControlCounters {
+  uint64_t requests = 0;
+  uint64_t malformed = 0;
+  uint64_t errors = 0;        // error responses sent
+  uint64_t refused_size = 0;  // answers over the amplification bound
+  uint64_t bad_nonce = 0;
+};
+
+class ControlResponder {
+ public:
+  // `secret`: 128 random bits (from the daemon's RandomSource) keying nonces.
+  explicit ControlResponder(std::array<uint64_t, 2> secret) : secret_(secret) {}
+
+  // REQUIRES: decision = classify(flags, kControl, …) for `client`; the caller
+  // drops the packet itself when the decision is not served (noquery).
+  std::vector<std::vector<std::byte>> handle(std::span<const std::byte> request,
+                                             const net::Endpoint& client,
+                                             const access::AccessDecision& decision,
+                                             const ControlSnapshot& snapshot,
+                                             const access::MruTable* mru);
+
+  const ControlCounters& counters() const { return counters_; }
+
+  // "nonce=…" for `client` at `now` (exposed for tests).
+  std::string make_nonce(const net::IpAddress& client, time::NtpTime now) const;
+  bool check_nonce(std::string_view nonce, const net::IpAddress& client, time::NtpTime now) const;
+
+ private:
+  std::vector<std::vector<std::byte>> read_status(const ControlHeader& h,
+                                                  const ControlSnapshot& s) const;
+  std::vector<std::vector<std::byte>> read_variables(const ControlMessage& m,
+                                                     const ControlSnapshot& s);
+  std::vector<std::vector<std::byte>> read_mru(const ControlMessage& m, const net::Endpoint& client,
+                                               const ControlSnapshot& s,
+                                               const access::MruTable* mru);
+  std::vector<std::vector<std::byte>> error(const ControlHeader& h, ControlError e,
+                                            const ControlSnapshot& s);
+  uint64_t nonce_mac(const net::IpAddress& client, uint64_t timestamp) const;
+
+  std::array<uint64_t, 2> secret_;
+  ControlCounters counters_;
+};
+
+// SipHash-2-4 (Aumasson & Bernstein): a keyed PRF for nonces.
+uint64_t siphash24(std::array<uint64_t, 2> key, std::span<const std::byte> data);
+
+}  // namespace meridian::control

@@ -1,0 +1,77 @@
+// What mode 6 reports: status words (RFC 9327 §2.3–2.4) and the classic
+// system and peer variables, rendered in classic ntpd's text form
+// ("name=value" items separated by ", ", lines broken with ",\r\n").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/engine/client_engine.h"
+#include "core/net/address.h"
+#include "core/server/server_view.h"
+#include "core/time/ntp_timestamp.h"
+
+namespace meridian::control {
+
+// RFC 9327 §2.3 system clock sources.
+inline constexpr uint8_t kSourceUnspecified = 0;
+inline constexpr uint8_t kSourceLocal = 5;  // classic "local net" (local clock driver)
+inline constexpr uint8_t kSourceNtp = 6;    // "NTP server"
+// RFC 9327 §2.3 system event codes we report.
+inline constexpr uint8_t kEventFreqNotSet = 1;  // classic ntpstat: "time server re-starting"
+inline constexpr uint8_t kEventClockSync = 5;
+inline constexpr uint8_t kEventNoSystemPeer = 8;
+// RFC 9327 §2.4 peer selection codes and events.
+inline constexpr uint8_t kPeerEventMobilize = 1;
+inline constexpr uint8_t kPeerEventUnreachable = 3;
+inline constexpr uint8_t kPeerEventReachable = 4;
+inline constexpr uint8_t kPeerEventSysPeer = 10;
+
+// Everything a mode 6 answer is built from: a snapshot taken by the caller.
+struct ControlSnapshot {
+  server::ServerView server;                 // what we tell clients (leap, stratum, refid…)
+  std::optional<engine::SystemView> system;  // absent in a pure server
+  std::vector<engine::PeerView> peers;
+  bool local_clock = false;  // synchronised to the local clock driver
+  time::NtpTime clock;       // now, on the disciplined clock
+  double now_s = 0;          // monotonic now
+  net::IpAddress local_address = net::IpAddress::v4_loopback();  // dstadr
+  uint16_t local_port = 123;
+  std::string version = "ntpd Meridian";
+  std::string processor;
+  std::string system_name;
+};
+
+// Association IDs: stable, nonzero, 16-bit (0 is the system).
+inline uint16_t association_id(size_t peer_id) { return static_cast<uint16_t>(peer_id + 1); }
+const engine::PeerView* find_peer(const ControlSnapshot& s, uint16_t association);
+
+uint16_t system_status(const ControlSnapshot& s);
+uint16_t peer_status(const ControlSnapshot& s, const engine::PeerView& p);
+
+// One "name=value" item in classic text form.
+struct Variable {
+  std::string name;
+  std::string value;  // already formatted (strings include their quotes)
+};
+std::vector<Variable> system_variables(const ControlSnapshot& s);
+std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::PeerView& p);
+
+// Renders items as classic ntpd does: ", " between items, ",\r\n" instead
+// when a line would pass 72 characters, "\r\n" at the end.
+std::string render(std::span<const Variable> vars);
+
+// Parses a request's variable list ("name1, name2=value, …"); names only.
+std::vector<std::string> requested_names(std::string_view data);
+
+// Text helpers shared with ntpq (core stays pure: no resolver here).
+std::string refid_text(uint32_t refid, uint8_t stratum);
+std::string hex_timestamp(time::NtpTimestamp t);  // "0xeeb07bee.8023fcc0"
+// The disciplined clock's time at monotonic `monotonic_s` (≤ now_s).
+time::NtpTime wall_time(const ControlSnapshot& s, double monotonic_s);
+
+}  // namespace meridian::control
