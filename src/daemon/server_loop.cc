@@ -33,6 +33,39 @@ uint32_t refid_from_text(const std::string& s) {
   return v;
 }
 
+// Tells the kernel (through the clock backend) whether we are synchronised
+// and how good the time is, so adjtimex/ntptime users and the kernel's
+// 11-minute RTC sync see it: synchronised = a system peer is selected;
+// maximum error = root delay/2 + root dispersion (grown by Φ = 15 ppm since
+// the reference time); estimated error = system jitter. Skipped with
+// `disable kernel` or `disable ntp` and for the readonly clock; a refusal
+// (e.g. no CAP_SYS_TIME) is logged once, then at debug level.
+void report_synchronisation(platform::Clock& clock, const engine::ClientEngine& client,
+                            const config::Config& config, Logger& log, bool& refusal_logged) {
+  for (const char* flag : {"kernel", "ntp"}) {
+    if (auto it = config.system_flags.find(flag); it != config.system_flags.end() && !it->second)
+      return;
+  }
+  if (clock.name() == "readonly") return;
+  const auto sys = client.system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+  const bool synchronised = sys.system_peer.has_value() && sys.server.synchronised();
+  double max_error_s = 16;  // the kernel's "unknown" (NTP_PHASE_LIMIT)
+  if (synchronised) {
+    const double age_s = std::max(0.0, (clock.now() - sys.server.reference_time).to_seconds());
+    max_error_s = sys.server.root_delay_s / 2 + sys.server.root_dispersion_s + 15e-6 * age_s;
+  }
+  const double est_error_s = synchronised ? sys.system_jitter_s : 0;
+  if (auto st = clock.report_synchronisation(synchronised, max_error_s, est_error_s); !st) {
+    if (!refusal_logged) {
+      log.warning(fmt::format("cannot report synchronisation status to the kernel: {}",
+                              st.error().message));
+      refusal_logged = true;
+    } else {
+      log.debug(st.error().message);
+    }
+  }
+}
+
 }  // namespace
 
 void install_signal_handlers(SignalFlags& flags) {
@@ -217,6 +250,10 @@ int ServerLoop::run(SignalFlags& flags) {
     const int64_t now = platform::read_monotonic_ns();
     if (now >= next_rescan_ns_) {
       rescan_interfaces();
+      // Also refresh the kernel's sync status about every minute, so a lost
+      // system peer is reported (STA_UNSYNC) even without clock updates.
+      if (client_ != nullptr)
+        report_synchronisation(clock_, *client_, config_, log_, sync_refusal_logged_);
       next_rescan_ns_ = now + kRescanInterval;
     }
     if (now >= next_view_refresh_ns_) {
@@ -282,8 +319,17 @@ void ServerLoop::apply(const std::vector<engine::Action>& actions) {
       }
     } else if (const auto* freq = std::get_if<engine::SetFrequency>(&action)) {
       if (auto st = clock_.set_frequency(freq->ppm); !st) {
-        log_.error(fmt::format("cannot set the clock frequency: {}", st.error().message));
+        // The cause (e.g. no CAP_SYS_TIME) does not change: say it once.
+        if (!freq_refusal_logged_) {
+          log_.error(fmt::format("cannot set the clock frequency: {}", st.error().message));
+          freq_refusal_logged_ = true;
+        } else {
+          log_.debug(st.error().message);
+        }
       }
+      // Every clock update ends with SetFrequency: report the new status.
+      if (client_ != nullptr)
+        report_synchronisation(clock_, *client_, config_, log_, sync_refusal_logged_);
     } else if (const auto* ev = std::get_if<engine::LogEvent>(&action)) {
       switch (ev->level) {
         case engine::LogEvent::Level::kError:

@@ -31,6 +31,12 @@ class Clock {
   virtual Status step(time::NtpDuration by) = 0;
   virtual Status slew(time::NtpDuration offset) = 0;
   virtual Status set_frequency(double ppm) = 0;
+  // Tells the kernel (system backend) whether the clock is synchronised, so
+  // other programs and the RTC sync see it: STA_UNSYNC cleared when
+  // `synchronised`, set when not (no other status bit is touched), and the
+  // maximum / estimated error in seconds (kept in µs by the kernel).
+  virtual Status report_synchronisation(bool synchronised, double max_error_s,
+                                        double est_error_s) = 0;
   // log2 of the clock's resolution/read cost in seconds, as in RFC 5905 (e.g. −20).
   virtual int8_t precision_log2() const = 0;
   virtual std::string_view name() const = 0;
@@ -61,6 +67,7 @@ class VirtualClock final : public Clock {
   Status step(time::NtpDuration by) override;
   Status slew(time::NtpDuration offset) override;
   Status set_frequency(double ppm) override;
+  Status report_synchronisation(bool synchronised, double max_error_s, double est_error_s) override;
   int8_t precision_log2() const override { return -30; }
   std::string_view name() const override { return "virtual"; }
 
@@ -68,6 +75,11 @@ class VirtualClock final : public Clock {
   time::NtpDuration pending_slew();
   double frequency_correction_ppm() const { return correction_ppm_; }
   time::NtpDuration total_stepped() const { return total_stepped_; }
+  // The last report_synchronisation() call (none yet: unsynchronised, 0 reports).
+  bool reported_synchronised() const { return reported_synchronised_; }
+  double reported_max_error_s() const { return reported_max_error_s_; }
+  double reported_est_error_s() const { return reported_est_error_s_; }
+  int synchronisation_reports() const { return synchronisation_reports_; }
 
  private:
   void advance();  // brings anchor_ up to the current monotonic time
@@ -78,6 +90,10 @@ class VirtualClock final : public Clock {
   double correction_ppm_ = 0;
   int64_t slew_remaining_ns_ = 0;
   time::NtpDuration total_stepped_;
+  bool reported_synchronised_ = false;
+  double reported_max_error_s_ = 0;
+  double reported_est_error_s_ = 0;
+  int synchronisation_reports_ = 0;
 };
 
 // "system", "virtual" (offset/frequency from options) or "readonly".

@@ -41,6 +41,13 @@ int8_t measure_precision_log2() {
   return static_cast<int8_t>(std::ceil(std::log2(p)));
 }
 
+// Seconds → the kernel's µs error fields, clamped to 16 s (the kernel's
+// NTP_PHASE_LIMIT, where it caps maxerror and sets STA_UNSYNC itself).
+long to_microseconds(double s) {
+  if (!(s >= 0)) return 0;  // negative or NaN
+  return static_cast<long>(std::llround(std::min(s, 16.0) * 1e6));
+}
+
 class SystemClock final : public Clock {
  public:
   SystemClock() : precision_(measure_precision_log2()) {}
@@ -89,6 +96,23 @@ class SystemClock final : public Clock {
     return {};
   }
 
+  Status report_synchronisation(bool synchronised, double max_error_s,
+                                double est_error_s) override {
+    // Read the current status first (modes = 0 only reads) so that only
+    // STA_UNSYNC changes: PLL/FLL/PPS/leap bits belong to whoever set them.
+    struct timex cur {};
+    if (clock_adjtime(CLOCK_REALTIME, &cur) < 0)
+      return os_error("clock_adjtime(read status)", errno);
+    struct timex tx {};
+    tx.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
+    tx.status = synchronised ? (cur.status & ~STA_UNSYNC) : (cur.status | STA_UNSYNC);
+    tx.maxerror = to_microseconds(max_error_s);
+    tx.esterror = to_microseconds(est_error_s);
+    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+      return os_error("clock_adjtime(ADJ_STATUS|ADJ_MAXERROR|ADJ_ESTERROR)", errno);
+    return {};
+  }
+
   int8_t precision_log2() const override { return precision_; }
   std::string_view name() const override { return "system"; }
 
@@ -109,6 +133,11 @@ class ReadonlyClock final : public Clock {
     return make_error(
         ErrorCode::kPermissionDenied,
         fmt::format("readonly clock: refusing to set the frequency to {:+.3f} ppm", ppm));
+  }
+  Status report_synchronisation(bool synchronised, double, double) override {
+    return make_error(ErrorCode::kPermissionDenied,
+                      fmt::format("readonly clock: refusing to mark the kernel clock {}",
+                                  synchronised ? "synchronised" : "unsynchronised"));
   }
   int8_t precision_log2() const override { return precision_; }
   std::string_view name() const override { return "readonly"; }

@@ -57,6 +57,15 @@ Status VirtualClock::set_frequency(double ppm) {
   return {};
 }
 
+Status VirtualClock::report_synchronisation(bool synchronised, double max_error_s,
+                                            double est_error_s) {
+  reported_synchronised_ = synchronised;
+  reported_max_error_s_ = max_error_s;
+  reported_est_error_s_ = est_error_s;
+  ++synchronisation_reports_;
+  return {};
+}
+
 time::NtpDuration VirtualClock::pending_slew() {
   advance();
   return time::NtpDuration::from_nanoseconds(slew_remaining_ns_);

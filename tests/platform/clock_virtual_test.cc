@@ -1,4 +1,9 @@
 #include <gtest/gtest.h>
+#include <sys/timex.h>
+
+#include <fstream>
+#include <optional>
+#include <string>
 
 #include "platform/clock.h"
 
@@ -104,6 +109,75 @@ TEST(MakeClock, KnowsTheThreeKinds) {
   EXPECT_EQ((*make_clock("virtual"))->name(), "virtual");
   EXPECT_EQ((*make_clock("readonly"))->name(), "readonly");
   EXPECT_FALSE(make_clock("sundial").ok());
+}
+
+TEST(VirtualClock, RecordsSynchronisationReports) {
+  FakeMonotonic mono;
+  VirtualClock clock({.monotonic_ns = mono.fn()});
+  EXPECT_EQ(clock.synchronisation_reports(), 0);
+  EXPECT_FALSE(clock.reported_synchronised());
+  ASSERT_TRUE(clock.report_synchronisation(true, 0.0125, 0.0003).ok());
+  EXPECT_EQ(clock.synchronisation_reports(), 1);
+  EXPECT_TRUE(clock.reported_synchronised());
+  EXPECT_DOUBLE_EQ(clock.reported_max_error_s(), 0.0125);
+  EXPECT_DOUBLE_EQ(clock.reported_est_error_s(), 0.0003);
+  ASSERT_TRUE(clock.report_synchronisation(false, 16, 0).ok());
+  EXPECT_EQ(clock.synchronisation_reports(), 2);
+  EXPECT_FALSE(clock.reported_synchronised());
+  EXPECT_DOUBLE_EQ(clock.reported_max_error_s(), 16);
+  // Reporting never moves the clock.
+  EXPECT_EQ(clock.total_stepped().raw(), 0);
+  EXPECT_DOUBLE_EQ(clock.frequency_correction_ppm(), 0);
+}
+
+TEST(ReadonlyClock, RefusesToReportSynchronisation) {
+  auto clock = make_readonly_clock();
+  const Status st = clock->report_synchronisation(true, 0.01, 0.001);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kPermissionDenied);
+}
+
+// CAP_SYS_TIME (bit 25) in this process's bounding set, read from
+// /proc/self/status; nullopt if it cannot be read.
+std::optional<bool> sys_time_in_bounding_set() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapBnd:", 0) == 0) {
+      const uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+      return ((mask >> 25) & 1u) != 0;
+    }
+  }
+  return std::nullopt;
+}
+
+// The system backend without privilege: the write is refused and nothing
+// changes. SAFETY: this test only ever runs without CAP_SYS_TIME (the test
+// binaries run under `setpriv --bounding-set=-sys_time`); with the capability
+// available it fails before touching the clock, never calls the writer.
+TEST(SystemClock, ReportSynchronisationWithoutCapSysTimeIsRefusedAndChangesNothing) {
+  const auto has_cap = sys_time_in_bounding_set();
+  ASSERT_TRUE(has_cap.has_value()) << "cannot read CapBnd from /proc/self/status";
+  ASSERT_FALSE(*has_cap) << "CAP_SYS_TIME is in the bounding set: refusing to run a test that "
+                            "could mark the host clock; run under setpriv "
+                            "--bounding-set=-sys_time --inh-caps=-sys_time";
+  struct timex before {};  // modes = 0: read only
+  ASSERT_GE(clock_adjtime(CLOCK_REALTIME, &before), 0);
+  auto clock = make_system_clock();
+  for (const bool synchronised : {true, false}) {
+    const Status st = clock->report_synchronisation(synchronised, 0.0125, 0.0003);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::kPermissionDenied) << st.error().message;
+  }
+  struct timex after {};
+  ASSERT_GE(clock_adjtime(CLOCK_REALTIME, &after), 0);
+  EXPECT_EQ(after.status, before.status);
+  EXPECT_EQ(after.esterror, before.esterror);
+  EXPECT_EQ(after.freq, before.freq);
+  // maxerror may only have grown by the kernel's own 500 µs/s aging, never
+  // been set to our 12 500 µs (unless it already was near it).
+  EXPECT_GE(after.maxerror, before.maxerror);
+  EXPECT_LE(after.maxerror - before.maxerror, 5000);
 }
 
 }  // namespace
