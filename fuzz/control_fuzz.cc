@@ -16,7 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
   (void)control::parse_message(bytes);
 
-  static control::ControlResponder responder({0x1234, 0x5678});
+  // Unlimited: a rate-limited responder would drop every input after the first 64.
+  static control::ControlResponder responder({0x1234, 0x5678},
+                                             control::ControlRateLimit::unlimited());
   control::ControlSnapshot s;
   s.server = server::ServerView::unsynchronised(-20);
   s.clock = time::NtpTime::from_parts(3'900'000'000, 0);

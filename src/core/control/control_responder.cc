@@ -149,6 +149,25 @@ std::vector<std::vector<std::byte>> ControlResponder::error(const ControlHeader&
   return {error_response(h, e, static_cast<uint8_t>(static_cast<unsigned>(s.server.leap) & 3))};
 }
 
+bool ControlResponder::admit(const net::IpAddress& client, double now_s) {
+  if (limit_.per_second <= 0) return true;
+  const auto& a = client.bytes();
+  const uint64_t h = siphash24(secret_, std::as_bytes(std::span(a)));
+  Bucket& b = buckets_[h % kRateSlots];
+  if (!b.used) {
+    b = Bucket{limit_.burst, now_s, true};
+  } else if (now_s > b.last_s) {  // a clock step back refills nothing
+    b.tokens = std::min(limit_.burst, b.tokens + (now_s - b.last_s) * limit_.per_second);
+    b.last_s = now_s;
+  }
+  if (b.tokens < 1) {
+    ++counters_.rate_limited;
+    return false;
+  }
+  b.tokens -= 1;
+  return true;
+}
+
 std::vector<std::vector<std::byte>> ControlResponder::handle(std::span<const std::byte> request,
                                                              const net::Endpoint& client,
                                                              const access::AccessDecision& decision,
@@ -163,6 +182,7 @@ std::vector<std::vector<std::byte>> ControlResponder::handle(std::span<const std
     return {};
   }
   if (!decision.served()) return {};
+  if (!admit(client.address, s.now_s)) return {};
   const ControlMessage& m = *parsed;
   std::vector<std::vector<std::byte>> out;
   switch (static_cast<Opcode>(m.header.opcode)) {

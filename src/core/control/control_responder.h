@@ -30,18 +30,37 @@ inline constexpr size_t kMaxAmplification = 64;  // response bytes per request b
 inline constexpr size_t kMaxMruFragments = 32;
 inline constexpr double kNonceLifetime_s = 16;
 
+// Response rate limiting: a token bucket per source address, in a fixed
+// table of kRateSlots buckets (addresses hashed with the responder's secret,
+// so a client cannot pick a victim's bucket; colliding addresses share one).
+// Memory is bounded whatever the traffic; a request over the limit is
+// dropped without an answer (never an error response: nothing to amplify).
+struct ControlRateLimit {
+  double per_second = 16;  // sustained requests per second per source
+  double burst = 64;       // bucket size
+  static ControlRateLimit unlimited() { return {0, 0}; }  // per_second ≤ 0: off
+};
+inline constexpr size_t kRateSlots = 256;
+
 struct ControlCounters {
   uint64_t requests = 0;
   uint64_t malformed = 0;
   uint64_t errors = 0;        // error responses sent
   uint64_t refused_size = 0;  // answers over the amplification bound
   uint64_t bad_nonce = 0;
+  uint64_t rate_limited = 0;  // requests dropped by the rate limit
 };
 
 class ControlResponder {
  public:
   // `secret`: 128 random bits (from the daemon's RandomSource) keying nonces.
-  explicit ControlResponder(std::array<uint64_t, 2> secret) : secret_(secret) {}
+  explicit ControlResponder(std::array<uint64_t, 2> secret, ControlRateLimit limit = {})
+      : secret_(secret), limit_(limit) {}
+
+  // Takes a token from `client`'s bucket at monotonic `now_s`; false if the
+  // bucket is empty (the request is to be dropped). handle() calls it for
+  // every request that access control lets through.
+  bool admit(const net::IpAddress& client, double now_s);
 
   // REQUIRES: decision = classify(flags, kControl, …) for `client`; the caller
   // drops the packet itself when the decision is not served (noquery).
@@ -69,7 +88,15 @@ class ControlResponder {
                                             const ControlSnapshot& s);
   uint64_t nonce_mac(const net::IpAddress& client, uint64_t timestamp) const;
 
+  struct Bucket {
+    double tokens = 0;
+    double last_s = 0;
+    bool used = false;
+  };
+
   std::array<uint64_t, 2> secret_;
+  ControlRateLimit limit_;
+  std::array<Bucket, kRateSlots> buckets_{};
   ControlCounters counters_;
 };
 

@@ -152,6 +152,38 @@ std::vector<Variable> system_variables(const ControlSnapshot& s) {
   return out;
 }
 
+namespace {
+
+enum class Stage { kDelay, kOffset, kDispersion };
+
+// Classic ctl_putarray(): the 8 filter stages newest first, each " %.2f" in
+// ms. Empty stages and "no reply" dummies read as classic ntpd shows them:
+// delay 0, offset 0, dispersion MAXDISP; dispersions grown by Φ up to now.
+std::string filter_array(const ControlSnapshot& s, const engine::PeerView& p, Stage which) {
+  std::string out;
+  for (const auto& stage : p.filter_stages) {
+    double v = 0;
+    const bool dummy = !stage || stage->dispersion_s >= source::kMaxDispersion_s;
+    switch (which) {
+      case Stage::kDelay:
+        v = dummy ? 0 : stage->delay_s;
+        break;
+      case Stage::kOffset:
+        v = dummy ? 0 : stage->offset_s;
+        break;
+      case Stage::kDispersion:
+        v = dummy ? source::kMaxDispersion_s
+                  : std::min(source::kMaxDispersion_s,
+                             stage->dispersion_s + kPhi * std::max(0.0, s.now_s - stage->time_s));
+        break;
+    }
+    out += fmt::format(" {:.2f}", v * 1e3);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::PeerView& p) {
   const auto& st = p.state;
   const source::Sample sample = st.last_sample.value_or(source::Sample{});
@@ -188,6 +220,9 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"dispersion", ms(filter.dispersion_s, 6)},
       {"jitter", ms(filter.jitter_s, 6)},
       {"xleave", "0.000"},
+      {"filtdelay", filter_array(s, p, Stage::kDelay)},
+      {"filtoffset", filter_array(s, p, Stage::kOffset)},
+      {"filtdisp", filter_array(s, p, Stage::kDispersion)},
   };
 }
 

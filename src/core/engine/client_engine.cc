@@ -218,8 +218,8 @@ SystemView ClientEngine::system(double now_s) const {
 std::vector<PeerView> ClientEngine::peers(double now_s) const {
   std::vector<PeerView> out;
   for (size_t i = 0; i < associations_.size(); ++i) {
-    out.push_back(
-        PeerView{i, associations_[i]->options(), associations_[i]->view(now_s), tally_[i]});
+    out.push_back(PeerView{i, associations_[i]->options(), associations_[i]->view(now_s), tally_[i],
+                           associations_[i]->filter().stages()});
   }
   return out;
 }

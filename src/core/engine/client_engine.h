@@ -5,6 +5,7 @@
 // out the actions. The same engine runs in ntpd, in tests and in the simulator.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -59,6 +60,8 @@ struct PeerView {
   source::AssociationOptions options;
   source::AssociationView state;
   select::Tally tally = select::Tally::kReject;
+  // The clock filter's stages, newest first (mode 6 filtdelay/filtoffset/filtdisp).
+  std::array<std::optional<source::FilterSample>, source::kFilterStages> filter_stages{};
 };
 
 // The system variables (RFC 5905 §11): what ntpstat and clients read.

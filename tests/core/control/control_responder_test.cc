@@ -157,6 +157,37 @@ TEST(ControlResponder, PeerVariablesAndUnknownAssociation) {
   EXPECT_EQ(m->header.status >> 8, static_cast<int>(ControlError::kUnknownAssociation));
 }
 
+TEST(ControlResponder, PeerFilterStagesNewestFirstInMilliseconds) {
+  ControlResponder c({1, 2});
+  auto s = synced_snapshot();
+  // newest first: two real samples, one "no reply" dummy, the rest empty
+  s.peers[0].filter_stages[0] = source::FilterSample{
+      .offset_s = 0.00123, .delay_s = 0.0304, .dispersion_s = 0.0001, .time_s = 100};
+  s.peers[0].filter_stages[1] =
+      source::FilterSample{.offset_s = -0.0021,
+                           .delay_s = 0.0411,
+                           .dispersion_s = 0.0001,
+                           .time_s = 36};  // grown by 15 µs/s × 64 s = 0.96 ms
+  s.peers[0].filter_stages[2] = source::FilterSample{
+      .offset_s = 0, .delay_s = 16, .dispersion_s = 16, .time_s = 20};  // dummy
+  auto out = c.handle(request(Opcode::kReadVariables, 1), kClient, allowed(), s, nullptr);
+  std::string t;
+  for (const auto& f : out) t += text_of(*parse_message(f));
+  EXPECT_NE(t.find("filtdelay= 30.40 41.10 0.00 0.00 0.00 0.00 0.00 0.00"), std::string::npos) << t;
+  EXPECT_NE(t.find("filtoffset= 1.23 -2.10 0.00 0.00 0.00 0.00 0.00 0.00"), std::string::npos) << t;
+  EXPECT_NE(t.find("filtdisp= 0.10 1.06 16000.00 16000.00 16000.00 16000.00 16000.00 16000.00"),
+            std::string::npos)
+      << t;
+  // and by name, as ntpq asks for them
+  out = c.handle(request(Opcode::kReadVariables, 1, "filtdelay,filtdisp"), kClient, allowed(), s,
+                 nullptr);
+  t.clear();
+  for (const auto& f : out) t += text_of(*parse_message(f));
+  EXPECT_EQ(t.find("srcadr"), std::string::npos) << t;
+  EXPECT_NE(t.find("filtdelay= 30.40"), std::string::npos) << t;
+  EXPECT_NE(t.find("filtdisp= 0.10"), std::string::npos) << t;
+}
+
 TEST(ControlResponder, BadOpcodeAndRefusedWrites) {
   ControlResponder c({1, 2});
   auto out =
@@ -204,6 +235,57 @@ TEST(ControlResponder, AnswersStayWithinTheAmplificationBound) {
   out = c.handle(request(Opcode::kReadVariables, 1), kClient, allowed(), s, nullptr);
   ASSERT_FALSE(out.empty());
   EXPECT_FALSE(parse_message(out[0])->header.error);
+}
+
+TEST(ControlResponder, RateLimitIsATokenBucketPerSourceAddress) {
+  ControlResponder c({1, 2}, ControlRateLimit{.per_second = 4, .burst = 8});
+  auto s = synced_snapshot();
+  s.now_s = 1000;
+  const auto req = request(Opcode::kReadStatus, 0);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_FALSE(c.handle(req, kClient, allowed(), s, nullptr).empty()) << i;
+  }
+  // the burst is spent: dropped silently (no error response to amplify)
+  EXPECT_TRUE(c.handle(req, kClient, allowed(), s, nullptr).empty());
+  EXPECT_TRUE(c.handle(request(Opcode::kReadVariables, 0), kClient, allowed(), s, nullptr).empty());
+  EXPECT_EQ(c.counters().rate_limited, 2u);
+  // another source has its own bucket
+  const net::Endpoint other{*net::IpAddress::parse("192.0.2.77"), 40000};
+  EXPECT_FALSE(c.handle(req, other, allowed(), s, nullptr).empty());
+  // 4 per second come back: after 0.5 s two more, then none
+  s.now_s += 0.5;
+  EXPECT_FALSE(c.handle(req, kClient, allowed(), s, nullptr).empty());
+  EXPECT_FALSE(c.handle(req, kClient, allowed(), s, nullptr).empty());
+  EXPECT_TRUE(c.handle(req, kClient, allowed(), s, nullptr).empty());
+  // a long pause refills only up to the burst
+  s.now_s += 3600;
+  int answered = 0;
+  for (int i = 0; i < 100; ++i)
+    answered += c.handle(req, kClient, allowed(), s, nullptr).empty() ? 0 : 1;
+  EXPECT_EQ(answered, 8);
+  // refused (noquery) requests take no tokens and are not counted as limited
+  const uint64_t limited = c.counters().rate_limited;
+  const auto noquery =
+      access::classify(config::kNoQuery, wire::Mode::kControl, access::PacketAuth::kNone, 2);
+  const net::Endpoint third{*net::IpAddress::parse("192.0.2.78"), 40000};
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(c.handle(req, third, noquery, s, nullptr).empty());
+  EXPECT_EQ(c.counters().rate_limited, limited);
+  EXPECT_FALSE(c.handle(req, third, allowed(), s, nullptr).empty());
+}
+
+TEST(ControlResponder, RateLimitDefaultsAndUnlimited) {
+  ControlResponder def({1, 2});
+  ControlResponder off({1, 2}, ControlRateLimit::unlimited());
+  auto s = synced_snapshot();
+  const auto req = request(Opcode::kReadStatus, 0);
+  int answered_def = 0;
+  int answered_off = 0;
+  for (int i = 0; i < 1000; ++i) {  // same instant: only the default burst passes
+    answered_def += def.handle(req, kClient, allowed(), s, nullptr).empty() ? 0 : 1;
+    answered_off += off.handle(req, kClient, allowed(), s, nullptr).empty() ? 0 : 1;
+  }
+  EXPECT_EQ(answered_def, static_cast<int>(ControlRateLimit{}.burst));
+  EXPECT_EQ(answered_off, 1000);
 }
 
 TEST(ControlResponder, LongResponsesAreFragmented) {
