@@ -100,7 +100,12 @@ TEST_F(NtpdClient, StepsThenHoldsWithinAMillisecondOfItsServer) {
   std::ifstream drift(dir_ + "/drift");
   double ppm = 0;
   ASSERT_TRUE(drift >> ppm);
-  EXPECT_NEAR(ppm, -30, 15);
+  // After ~12 s (6 iburst samples), the frequency estimate carries an error of
+  // roughly sample noise / span; on a loaded CI machine under ASan that noise
+  // reaches ~100 µs, i.e. ~10 ppm per σ. Check the sign and a 3σ band: the
+  // point is that the discipline's estimate reaches the drift file.
+  EXPECT_LT(ppm, -5);
+  EXPECT_NEAR(ppm, -30, 30);
 }
 
 TEST_F(NtpdClient, NeverFollowsAFalseticker) {
