@@ -230,6 +230,7 @@ void ServerLoop::handle_control(const platform::UdpSocket& socket, const platfor
   snap.version = fmt::format("ntpd Meridian {}", MERIDIAN_VERSION);
   snap.processor = processor_;
   snap.system_name = system_name_;
+  snap.stats = statistics(now_s);
   const auto responses = control_->handle(d.data, d.from, decision, snap, &core_.limiter().mru());
   for (const auto& r : responses) {
     const Status sent = d.local ? socket.send_from(*d.local, d.from, r) : socket.send_to(d.from, r);
@@ -239,6 +240,25 @@ void ServerLoop::handle_control(const platform::UdpSocket& socket, const platfor
       return;
     }
   }
+}
+
+control::ServerStatistics ServerLoop::statistics(double now_s) const {
+  using server::Outcome;
+  control::ServerStatistics st;
+  st.uptime_s = now_s - started_s_;
+  st.reset_s = st.uptime_s;
+  st.received = core_.received();
+  st.current_version = core_.current_version();
+  st.old_version = core_.old_version();
+  st.bad_format = core_.count(Outcome::kDroppedMalformed);
+  st.bad_auth = core_.count(Outcome::kDroppedAuth) + core_.count(Outcome::kKissDeny);
+  st.declined = core_.count(Outcome::kDroppedMode);
+  st.restricted = core_.count(Outcome::kDroppedRestricted);
+  st.limited = core_.count(Outcome::kDroppedRateLimited) + core_.count(Outcome::kKissRate);
+  st.kod_sent = core_.count(Outcome::kKissRate);
+  st.processed = core_.count(Outcome::kReplied) + core_.count(Outcome::kKissRate) +
+                 core_.count(Outcome::kKissDeny);
+  return st;
 }
 
 int ServerLoop::run(SignalFlags& flags) {

@@ -72,7 +72,9 @@ class ServerLoop {
   int64_t next_view_refresh_ns_ = 0;
   engine::ClientEngine* client_ = nullptr;
   std::unique_ptr<control::ControlResponder> control_;  // mode 6 (ntpq, ntpstat)
-  std::string processor_, system_name_;                 // uname(), for mode 6
+  control::ServerStatistics statistics(double now_s) const;
+  double started_s_ = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
+  std::string processor_, system_name_;  // uname(), for mode 6
   std::function<bool(const engine::Action&)> update_hook_;
   std::function<void()> periodic_;
   int64_t periodic_interval_ns_ = 0;

@@ -249,6 +249,11 @@ std::vector<std::vector<std::byte>> ControlResponder::read_variables(const Contr
   if (m.header.association == 0) {
     r.status = system_status(s);
     all = system_variables(s);
+    // ss_* statistics only when asked for by name (ntpq sysstats).
+    if (!requested_names(as_text(m.data)).empty()) {
+      auto stats = system_statistics(s);
+      all.insert(all.end(), stats.begin(), stats.end());
+    }
   } else {
     const engine::PeerView* p = find_peer(s, m.header.association);
     if (p == nullptr) return error(m.header, ControlError::kUnknownAssociation, s);

@@ -152,6 +152,24 @@ std::vector<Variable> system_variables(const ControlSnapshot& s) {
   return out;
 }
 
+std::vector<Variable> system_statistics(const ControlSnapshot& s) {
+  const ServerStatistics& st = s.stats;
+  return {
+      {"ss_uptime", fmt::format("{}", static_cast<uint64_t>(st.uptime_s))},
+      {"ss_reset", fmt::format("{}", static_cast<uint64_t>(st.reset_s))},
+      {"ss_received", fmt::format("{}", st.received)},
+      {"ss_thisver", fmt::format("{}", st.current_version)},
+      {"ss_oldver", fmt::format("{}", st.old_version)},
+      {"ss_badformat", fmt::format("{}", st.bad_format)},
+      {"ss_badauth", fmt::format("{}", st.bad_auth)},
+      {"ss_declined", fmt::format("{}", st.declined)},
+      {"ss_restricted", fmt::format("{}", st.restricted)},
+      {"ss_limited", fmt::format("{}", st.limited)},
+      {"ss_kodsent", fmt::format("{}", st.kod_sent)},
+      {"ss_processed", fmt::format("{}", st.processed)},
+  };
+}
+
 namespace {
 
 enum class Stage { kDelay, kOffset, kDispersion };

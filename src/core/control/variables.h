@@ -32,6 +32,22 @@ inline constexpr uint8_t kPeerEventReachable = 4;
 inline constexpr uint8_t kPeerEventSysPeer = 10;
 
 // Everything a mode 6 answer is built from: a snapshot taken by the caller.
+// Server counters for `ntpq -c sysstats` (classic ss_* variables).
+struct ServerStatistics {
+  double uptime_s = 0;    // since start
+  double reset_s = 0;     // since the counters were last reset (= start)
+  uint64_t received = 0;  // every packet
+  uint64_t current_version = 0;
+  uint64_t old_version = 0;
+  uint64_t bad_format = 0;  // malformed
+  uint64_t bad_auth = 0;    // MAC failures (dropped or crypto-NAKed)
+  uint64_t declined = 0;    // modes we do not answer
+  uint64_t restricted = 0;  // refused by restrict
+  uint64_t limited = 0;     // refused by rate limiting (incl. KoD answers)
+  uint64_t kod_sent = 0;
+  uint64_t processed = 0;  // answered
+};
+
 struct ControlSnapshot {
   server::ServerView server;                 // what we tell clients (leap, stratum, refid…)
   std::optional<engine::SystemView> system;  // absent in a pure server
@@ -44,6 +60,7 @@ struct ControlSnapshot {
   std::string version = "ntpd Meridian";
   std::string processor;
   std::string system_name;
+  ServerStatistics stats;
 };
 
 // Association IDs: stable, nonzero, 16-bit (0 is the system).
@@ -59,6 +76,9 @@ struct Variable {
   std::string value;  // already formatted (strings include their quotes)
 };
 std::vector<Variable> system_variables(const ControlSnapshot& s);
+// The ss_* statistics of association 0: readable by name (ntpq sysstats),
+// not part of the default `rv` list, as in the classic daemon.
+std::vector<Variable> system_statistics(const ControlSnapshot& s);
 std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::PeerView& p);
 
 // Renders items as classic ntpd does: ", " between items, ",\r\n" instead

@@ -28,6 +28,11 @@ std::optional<std::vector<std::byte>> ServerCore::handle(std::span<const std::by
     // Mode 6 has its own parser and access rules (control/); not answered here.
     return drop(Outcome::kControl);
   }
+  if (header->version == 4) {
+    ++current_version_;
+  } else if (header->version >= 1 && header->version < 4) {
+    ++old_version_;
+  }
 
   // Only packets with trailing bytes need the full parse (MAC / extensions).
   auth::VerifyResult verified;

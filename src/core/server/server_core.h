@@ -52,6 +52,9 @@ class ServerCore {
 
   uint64_t count(Outcome o) const { return counters_[static_cast<size_t>(o)]; }
   uint64_t received() const { return received_; }
+  // NTP data packets by version: the current one (4) and older ones (1–3).
+  uint64_t current_version() const { return current_version_; }
+  uint64_t old_version() const { return old_version_; }
   const access::RateLimiter& limiter() const { return policy_.limiter; }
   const access::RestrictTable& restrict_table() const { return policy_.restrict; }
 
@@ -62,6 +65,8 @@ class ServerCore {
   ServerView view_;
   std::array<uint64_t, static_cast<size_t>(Outcome::kCount)> counters_{};
   uint64_t received_ = 0;
+  uint64_t current_version_ = 0;
+  uint64_t old_version_ = 0;
 };
 
 }  // namespace meridian::server

@@ -110,12 +110,7 @@ class Shell {
     if (cmd == "associations" || cmd == "as" || cmd == "lassociations") return associations();
     if (cmd == "readvar" || cmd == "rv") return readvar(args);
     if (cmd == "sysinfo") return sysinfo();
-    if (cmd == "sysstats") {
-      return readvar({"0",
-                      "ss_uptime,ss_reset,ss_received,ss_thisver,ss_oldver,ss_badformat,"
-                      "ss_badauth,ss_declined,ss_restricted,ss_limited,ss_kodsent,"
-                      "ss_processed"});
-    }
+    if (cmd == "sysstats") return sysstats();
     if (cmd == "mrulist") return mrulist();
     fmt::print(err_, "***Command `{}' unknown\n", cmd);
     return false;
@@ -249,6 +244,38 @@ class Shell {
       }
     }
     fmt::print(out_, "{}", sysinfo_text(r->status, vars, peer));
+    return true;
+  }
+
+  // NTPsec/classic layout: one "label: value" line per ss_* counter.
+  bool sysstats() {
+    static constexpr std::pair<const char*, const char*> kStats[] = {
+        {"ss_uptime", "uptime:"},
+        {"ss_reset", "sysstats reset:"},
+        {"ss_received", "packets received:"},
+        {"ss_thisver", "current version:"},
+        {"ss_oldver", "older version:"},
+        {"ss_badformat", "bad length or format:"},
+        {"ss_badauth", "authentication failed:"},
+        {"ss_declined", "declined:"},
+        {"ss_restricted", "restricted:"},
+        {"ss_limited", "rate limited:"},
+        {"ss_kodsent", "KoD responses:"},
+        {"ss_processed", "processed for time:"},
+    };
+    std::string names;
+    for (const auto& [name, label] : kStats)
+      names += (names.empty() ? "" : ",") + std::string(name);
+    auto r = session_->query(control::Opcode::kReadVariables, 0, names);
+    if (!r) return fail(r.error());
+    const auto vars = parse_variables(r->data);
+    if (json_) {
+      fmt::print(out_, "{}", readvar_json(0, r->status, vars));
+      return true;
+    }
+    for (const auto& [name, label] : kStats) {
+      fmt::print(out_, "{:<24}{}\n", label, find_variable(vars, name).value_or("-"));
+    }
     return true;
   }
 

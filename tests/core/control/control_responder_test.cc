@@ -358,3 +358,31 @@ TEST(ControlVariables, UnsynchronisedSystemSaysRestarting) {
 
 }  // namespace
 }  // namespace meridian::control
+
+namespace meridian::control {
+namespace {
+
+TEST(ControlResponder, SysstatsCountersOnlyWhenAskedByName) {
+  ControlResponder c({1, 2});
+  ControlSnapshot s = synced_snapshot();
+  s.stats.uptime_s = 3600.7;
+  s.stats.received = 42;
+  s.stats.kod_sent = 3;
+  s.stats.processed = 39;
+  auto named =
+      c.handle(request(Opcode::kReadVariables, 0, "ss_uptime,ss_received,ss_kodsent,ss_processed"),
+               kClient, allowed(), s, nullptr);
+  ASSERT_EQ(named.size(), 1u);
+  auto m = parse_message(named[0]);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(text_of(*m), "ss_uptime=3600, ss_received=42, ss_kodsent=3, ss_processed=39\r\n");
+  // The default `rv` list stays classic: no ss_* variables.
+  auto all = c.handle(request(Opcode::kReadVariables, 0), kClient, allowed(), s, nullptr);
+  ASSERT_FALSE(all.empty());
+  auto first = parse_message(all[0]);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(text_of(*first).find("ss_"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meridian::control
