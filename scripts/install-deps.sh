@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format
-  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libedit-dev
   iproute2 util-linux procps
 )
 export DEBIAN_FRONTEND=noninteractive

@@ -14,6 +14,7 @@
 #include "platform/command_line.h"
 #include "platform/socket_address.h"
 #include "tools/ntpq/format.h"
+#include "tools/ntpq/line_reader.h"
 #include "tools/ntpq/session.h"
 
 namespace meridian::ntpq {
@@ -459,16 +460,11 @@ int run(const Options& options, std::FILE* in, std::FILE* out, std::FILE* err) {
     for (const auto& cmd : options.commands) ok = shell.execute(cmd) && ok;
   }
   if (!options.interactive) return ok ? 0 : 1;
-  // The prompt: one command per line; history is the terminal's (or rlwrap's).
-  char line[1024];
-  while (true) {
-    fmt::print(out, "ntpq> ");
-    std::fflush(out);
-    if (std::fgets(line, sizeof line, in) == nullptr) break;
-    std::string text(line);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    if (text == "quit" || text == "exit" || text == "q") break;
-    shell.execute(text);
+  // The prompt: one command per line, with line editing and history on a terminal.
+  LineReader reader(in, out);
+  while (auto text = reader.read("ntpq> ")) {
+    if (*text == "quit" || *text == "exit" || *text == "q") break;
+    shell.execute(*text);
     std::fflush(out);
   }
   return 0;
