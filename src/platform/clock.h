@@ -47,6 +47,16 @@ time::NtpTime read_realtime();
 // CLOCK_MONOTONIC in nanoseconds.
 int64_t read_monotonic_ns();
 
+// The kernel clock's discipline state, read without changing anything
+// (clock_adjtime with modes = 0; needs no privilege).
+struct KernelClockStatus {
+  int status = 0;  // STA_* bits
+  long max_error_us = 0;
+  long est_error_us = 0;
+  long freq = 0;  // 2^-16 ppm
+};
+Result<KernelClockStatus> read_kernel_clock_status();
+
 std::unique_ptr<Clock> make_system_clock();
 std::unique_ptr<Clock> make_readonly_clock();
 

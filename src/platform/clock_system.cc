@@ -100,12 +100,11 @@ class SystemClock final : public Clock {
                                 double est_error_s) override {
     // Read the current status first (modes = 0 only reads) so that only
     // STA_UNSYNC changes: PLL/FLL/PPS/leap bits belong to whoever set them.
-    struct timex cur {};
-    if (clock_adjtime(CLOCK_REALTIME, &cur) < 0)
-      return os_error("clock_adjtime(read status)", errno);
+    auto cur = read_kernel_clock_status();
+    if (!cur) return cur.error();
     struct timex tx {};
     tx.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
-    tx.status = synchronised ? (cur.status & ~STA_UNSYNC) : (cur.status | STA_UNSYNC);
+    tx.status = synchronised ? (cur->status & ~STA_UNSYNC) : (cur->status | STA_UNSYNC);
     tx.maxerror = to_microseconds(max_error_s);
     tx.esterror = to_microseconds(est_error_s);
     if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
@@ -157,6 +156,12 @@ time::NtpTime read_realtime() {
   std::timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return time::NtpTime::from_timespec(ts);
+}
+
+Result<KernelClockStatus> read_kernel_clock_status() {
+  struct timex tx {};  // modes = 0: read only
+  if (clock_adjtime(CLOCK_REALTIME, &tx) < 0) return os_error("clock_adjtime(read status)", errno);
+  return KernelClockStatus{tx.status, tx.maxerror, tx.esterror, tx.freq};
 }
 
 int64_t read_monotonic_ns() {

@@ -10,6 +10,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/ntpd_harness.h"
 #include "tests/support/process.h"
 
 namespace meridian {
@@ -33,32 +34,13 @@ class NtpdClient : public ::testing::Test {
                double freq_ppm) {
     Daemon d;
     d.port = testing::free_udp_port();
-    const std::string path = dir_ + "/" + name + ".conf";
-    testing::write_file(path, config);
-    d.process = std::make_unique<Process>(
-        std::vector<std::string>{kBin + "/ntpd", "-n", "-c", path, "--port", std::to_string(d.port),
-                                 "--clock", "virtual", "--clock-offset",
-                                 fmt::format("{}", offset_s), "--clock-freq-ppm",
-                                 fmt::format("{}", freq_ppm)},
-        dir_);
-    for (int i = 0; i < 200 && d.process->stderr_text().find("listening on") == std::string::npos;
-         ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    d.process = testing::start_ntpd(kBin, dir_, name, config, d.port, offset_s, freq_ppm);
     return d;
   }
 
   // ntpdate -q against a daemon: (stratum, offset) or nullopt.
   std::optional<std::pair<int, double>> probe(uint16_t port) {
-    const Completed c = testing::run_command({kBin + "/ntpdate", "-q", "-p", "1", "-t", "0.5",
-                                              "--port", std::to_string(port), "127.0.0.1"},
-                                             dir_);
-    std::smatch m;
-    if (c.status != 0 ||
-        !std::regex_search(c.out, m, std::regex(R"(stratum (\d+), offset (-?\d+\.\d+))"))) {
-      return std::nullopt;
-    }
-    return std::make_pair(std::stoi(m[1]), std::stod(m[2]));
+    return testing::probe_ntpd(kBin, dir_, port);
   }
 
   std::string dir_;

@@ -10,6 +10,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/ntpd_harness.h"
 #include "tests/support/process.h"
 
 namespace meridian {
@@ -27,31 +28,12 @@ class NtpdResilience : public ::testing::Test {
   // Starts an ntpd with a virtual clock on `port` and waits until it listens.
   std::unique_ptr<Process> start(const std::string& name, const std::string& config, uint16_t port,
                                  double offset_s = 0, double freq_ppm = 0) {
-    const std::string path = dir_ + "/" + name + ".conf";
-    testing::write_file(path, config);
-    auto p = std::make_unique<Process>(
-        std::vector<std::string>{kBin + "/ntpd", "-n", "-c", path, "--port", std::to_string(port),
-                                 "--clock", "virtual", "--clock-offset",
-                                 fmt::format("{}", offset_s), "--clock-freq-ppm",
-                                 fmt::format("{}", freq_ppm)},
-        dir_);
-    for (int i = 0; i < 200 && p->stderr_text().find("listening on") == std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return p;
+    return testing::start_ntpd(kBin, dir_, name, config, port, offset_s, freq_ppm);
   }
 
   // ntpdate -q against a daemon: (stratum, offset vs this host's real clock).
   std::optional<std::pair<int, double>> probe(uint16_t port) {
-    const Completed c = testing::run_command({kBin + "/ntpdate", "-q", "-p", "1", "-t", "0.5",
-                                              "--port", std::to_string(port), "127.0.0.1"},
-                                             dir_);
-    std::smatch m;
-    if (c.status != 0 ||
-        !std::regex_search(c.out, m, std::regex(R"(stratum (\d+), offset (-?\d+\.\d+))"))) {
-      return std::nullopt;
-    }
-    return std::make_pair(std::stoi(m[1]), std::stod(m[2]));
+    return testing::probe_ntpd(kBin, dir_, port);
   }
 
   // Polls `port` until it serves `stratum` or `timeout_s` passes.

@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/support/capabilities.h"
 #include "tests/support/ntp_responder.h"
 
 namespace meridian {
@@ -47,18 +48,6 @@ Result run_ntpdate(const std::string& args) {
 const std::string kPrefix =
     R"([ 123][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-2][0-9]:[0-5][0-9]:[0-6][0-9] ntpdate\[[0-9]+\]: )";
 
-bool has_cap_sys_time_in_bounding_set() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("CapBnd:", 0) == 0) {
-      const unsigned long long caps = std::stoull(line.substr(7), nullptr, 16);
-      return (caps >> 25) & 1;  // CAP_SYS_TIME
-    }
-  }
-  return true;  // unknown: assume the worst
-}
-
 TEST(NtpdateBinary, QueryPrintsClassicLines) {
   NtpResponder server({.offset_s = 0.2, .stratum = 3});
   auto r = run_ntpdate(fmt::format("-q -p 2 --interval 0.05 --port {} 127.0.0.1", server.port()));
@@ -95,7 +84,7 @@ TEST(NtpdateBinary, VirtualClockStep) {
 TEST(NtpdateBinary, WithoutCapSysTimeTheKernelRefusesAndWeSaySo) {
   // This test asks the *system* clock to slew; it must only ever run where
   // the kernel will refuse (ctest wraps it in setpriv --bounding-set=-sys_time).
-  ASSERT_FALSE(has_cap_sys_time_in_bounding_set())
+  ASSERT_FALSE(testing::sys_time_in_bounding_set().value_or(true))
       << "refusing to run: CAP_SYS_TIME is in the bounding set; run under setpriv";
   NtpResponder server({.offset_s = 0.2});
   auto r = run_ntpdate(fmt::format("-p 1 --port {} 127.0.0.1", server.port()));

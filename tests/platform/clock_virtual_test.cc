@@ -1,11 +1,10 @@
 #include <gtest/gtest.h>
-#include <sys/timex.h>
 
-#include <fstream>
 #include <optional>
 #include <string>
 
 #include "platform/clock.h"
+#include "tests/support/capabilities.h"
 
 namespace meridian::platform {
 namespace {
@@ -137,47 +136,33 @@ TEST(ReadonlyClock, RefusesToReportSynchronisation) {
   EXPECT_EQ(st.error().code, ErrorCode::kPermissionDenied);
 }
 
-// CAP_SYS_TIME (bit 25) in this process's bounding set, read from
-// /proc/self/status; nullopt if it cannot be read.
-std::optional<bool> sys_time_in_bounding_set() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("CapBnd:", 0) == 0) {
-      const uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
-      return ((mask >> 25) & 1u) != 0;
-    }
-  }
-  return std::nullopt;
-}
-
 // The system backend without privilege: the write is refused and nothing
 // changes. SAFETY: this test only ever runs without CAP_SYS_TIME (the test
 // binaries run under `setpriv --bounding-set=-sys_time`); with the capability
 // available it fails before touching the clock, never calls the writer.
 TEST(SystemClock, ReportSynchronisationWithoutCapSysTimeIsRefusedAndChangesNothing) {
-  const auto has_cap = sys_time_in_bounding_set();
+  const auto has_cap = testing::sys_time_in_bounding_set();
   ASSERT_TRUE(has_cap.has_value()) << "cannot read CapBnd from /proc/self/status";
   ASSERT_FALSE(*has_cap) << "CAP_SYS_TIME is in the bounding set: refusing to run a test that "
                             "could mark the host clock; run under setpriv "
                             "--bounding-set=-sys_time --inh-caps=-sys_time";
-  struct timex before {};  // modes = 0: read only
-  ASSERT_GE(clock_adjtime(CLOCK_REALTIME, &before), 0);
+  const auto before = read_kernel_clock_status();
+  ASSERT_TRUE(before.ok()) << before.error().message;
   auto clock = make_system_clock();
   for (const bool synchronised : {true, false}) {
     const Status st = clock->report_synchronisation(synchronised, 0.0125, 0.0003);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::kPermissionDenied) << st.error().message;
   }
-  struct timex after {};
-  ASSERT_GE(clock_adjtime(CLOCK_REALTIME, &after), 0);
-  EXPECT_EQ(after.status, before.status);
-  EXPECT_EQ(after.esterror, before.esterror);
-  EXPECT_EQ(after.freq, before.freq);
+  const auto after = read_kernel_clock_status();
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->status, before->status);
+  EXPECT_EQ(after->est_error_us, before->est_error_us);
+  EXPECT_EQ(after->freq, before->freq);
   // maxerror may only have grown by the kernel's own 500 µs/s aging, never
   // been set to our 12 500 µs (unless it already was near it).
-  EXPECT_GE(after.maxerror, before.maxerror);
-  EXPECT_LE(after.maxerror - before.maxerror, 5000);
+  EXPECT_GE(after->max_error_us, before->max_error_us);
+  EXPECT_LE(after->max_error_us - before->max_error_us, 5000);
 }
 
 }  // namespace
