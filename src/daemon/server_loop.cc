@@ -180,16 +180,20 @@ void ServerLoop::refresh_view() {
 void ServerLoop::handle(const platform::UdpSocket& socket, const platform::Datagram& d) {
   const time::NtpTime rx =
       d.kernel_rx_time ? clock_.from_kernel_realtime(*d.kernel_rx_time) : clock_.now();
-  std::string_view ifname;
-  for (const auto& a : addresses_) {
-    if (a.interface_index == d.interface_index) {
-      ifname = a.interface_name;
-      break;
+  // `interface` rules: only looked up when there are any (the common case
+  // pays nothing per packet).
+  if (!config_.interfaces.empty() && d.local) {
+    std::string_view ifname;
+    for (const auto& a : addresses_) {
+      if (a.interface_index == d.interface_index) {
+        ifname = a.interface_name;
+        break;
+      }
     }
-  }
-  if (d.local && server::interface_action(config_.interfaces, *d.local, ifname) !=
-                     config::InterfaceRule::Action::kListen) {
-    return;
+    if (server::interface_action(config_.interfaces, *d.local, ifname) !=
+        config::InterfaceRule::Action::kListen) {
+      return;
+    }
   }
   if (!d.data.empty() && (std::to_integer<unsigned>(d.data[0]) & 7) == 6) {
     handle_control(socket, d);
