@@ -107,7 +107,13 @@ bool ClockFilter::add(const FilterSample& sample, double now_s) {
   std::array<Ranked, kFilterStages> ranked{};
   const size_t valid = rank(now_s, ranked);
   if (valid == 0) return false;
-  const size_t cand_index = ranked[0].index;
+  // After a clock step the newest sample goes out (if valid), see shift_offsets().
+  size_t cand_index = ranked[0].index;
+  if (use_next_) {
+    for (size_t k = 0; k < valid; ++k) {
+      if (ranked[k].index == 0) cand_index = 0;
+    }
+  }
   const FilterSample& cand = *stages_[cand_index];
   // Newer-only: a sample is used at most once, and never one older than the
   // last used, so the discipline never sees time run backwards (RFC 5905 §10).
@@ -128,6 +134,7 @@ bool ClockFilter::add(const FilterSample& sample, double now_s) {
                        .jitter_s = jitter(ranked, valid),
                        .time_s = cand.time_s};
   last_used_time_s_ = cand.time_s;
+  use_next_ = false;
   return true;
 }
 
@@ -156,6 +163,7 @@ void ClockFilter::shift_offsets(double correction_s) {
     if (stage && stage->dispersion_s < kMaxDispersion_s) stage->offset_s -= correction_s;
   }
   if (last_) last_->offset_s -= correction_s;
+  use_next_ = true;
 }
 
 void ClockFilter::clear() { *this = ClockFilter{}; }

@@ -79,6 +79,10 @@ class ClockFilter {
   // local time increased): every stored θ = server − local shrinks by it, so
   // samples taken before a step or slew stay comparable with later ones
   // (chrony corrects its sample history the same way; classic ntpd clears).
+  // The next sample after a shift is handed out even if an older stage has a
+  // smaller delay: the delays before the step were measured in another state
+  // of the system, and without this one lucky fast sample taken before a
+  // start-up step could keep the discipline without data for 8 polls.
   void shift_offsets(double correction_s);
   void clear();
 
@@ -97,6 +101,7 @@ class ClockFilter {
   std::array<std::optional<FilterSample>, kFilterStages> stages_{};
   std::optional<FilterOutput> last_;  // the last output handed out
   double last_used_time_s_ = -1e300;
+  bool use_next_ = false;  // set by shift_offsets(): hand out the next sample
   // Per-stage popcorn-spike state, shifted together with stages_.
   enum class Mark : unsigned char { kNone, kHeld, kRejected };
   std::array<Mark, kFilterStages> marks_{};

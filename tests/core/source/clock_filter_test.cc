@@ -234,6 +234,19 @@ TEST(ClockFilterTest, ShiftOffsetsFollowsAClockCorrection) {
   EXPECT_EQ(f.stages()[0]->offset_s, 0);  // the dummy carries no measurement
 }
 
+TEST(ClockFilterTest, FirstSampleAfterAStepIsUsedDespiteAFasterOlderOne) {
+  ClockFilter f;
+  // The sample we stepped on had the smallest delay of all.
+  ASSERT_TRUE(f.add(sample(0.250, 0.001, 0), 0));
+  f.shift_offsets(0.250);
+  // Without the step rule a slower sample could not displace it.
+  EXPECT_TRUE(f.add(sample(0.0001, 0.003, 2), 2));
+  EXPECT_NEAR(f.output(2)->offset_s, 0.0001, 1e-12);
+  // Only the first one: after that the minimum-delay rule is back.
+  EXPECT_FALSE(f.add(sample(0.0002, 0.004, 4), 4));
+  EXPECT_TRUE(f.add(sample(0.0003, 0.0005, 6), 6));
+}
+
 TEST(ClockFilterTest, ClearForgetsEverything) {
   ClockFilter f;
   f.add(sample(0.1, 0.01, 0), 0);
