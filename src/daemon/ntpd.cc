@@ -14,8 +14,10 @@
 #include "daemon/default_config.h"
 #include "daemon/drift_file.h"
 #include "daemon/logger.h"
+#include "daemon/name_lookups.h"
 #include "daemon/server_loop.h"
 #include "daemon/server_setup.h"
+#include "daemon/upstreams.h"
 #include "platform/clock.h"
 #include "platform/disk_file_source.h"
 #include "platform/random_os.h"
@@ -125,7 +127,7 @@ int run_ntpd(const Options& o) {
     return 1;
   }
   if (o.check_only) return check_only(*loaded);
-  const config::Config& cfg = loaded->config;
+  config::Config& cfg = loaded->config;  // replaced in place by a validated reload
   print_diagnostics(cfg.diagnostics);
   warn_key_file_mode(cfg);
   if (cfg.has_fatal()) {
@@ -154,7 +156,8 @@ int run_ntpd(const Options& o) {
     return 1;
   }
 
-  // The client: upstream servers, selection, discipline.
+  // The client: upstream servers, selection, discipline. Created when the
+  // configuration has server/pool lines (at start or on a later reload).
   std::optional<double> drift_ppm;
   if (cfg.driftfile) {
     auto d = read_drift_file(*cfg.driftfile);
@@ -164,20 +167,80 @@ int run_ntpd(const Options& o) {
       drift_ppm = *d;
   }
   platform::OsRandom random;
-  auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm, log);
   std::unique_ptr<engine::ClientEngine> client;
-  if (!client_config.servers.empty()) {
+  Upstreams upstreams(UpstreamSettings{o.family, cfg.tos.maxclock.value_or(10), 123}, log);
+  BlockingLookups lookups;
+  const auto monotonic_s = [] { return static_cast<double>(platform::read_monotonic_ns()) * 1e-9; };
+  const auto start_client = [&] {
+    auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
     }
-    client = std::make_unique<engine::ClientEngine>(
-        client_config, random, static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+    client = std::make_unique<engine::ClientEngine>(client_config, random, monotonic_s());
     loop.attach_client(client.get());
-    log.info(fmt::format("{} upstream server(s) configured", client_config.servers.size()));
+    loop.attach_upstreams(&upstreams, &lookups);
+  };
+  const auto configure_upstreams = [&] {
+    std::vector<engine::Action> actions;
+    const auto changes =
+        upstreams.configure(cfg.associations, *client, monotonic_s(), (*clock)->now(), actions);
+    loop.apply(actions);
+    return changes;
+  };
+  if (!cfg.associations.empty()) {
+    start_client();
+    configure_upstreams();
+    log.info(fmt::format("{} upstream server line(s) configured", cfg.associations.size()));
   } else if (o.set_once_and_exit) {
     log.error("-q: no usable server in the configuration");
     return 1;
   }
+  loop.on_reload([&] {
+    auto next = load_config(o);
+    if (!next) {
+      log.error(fmt::format("reload: cannot read configuration: {}; keeping the running one",
+                            next.error().message));
+      return;
+    }
+    config::Config& fresh = next->config;
+    // Stricter than start-up: the running configuration is known good, so
+    // any error (not only the fatal ones) keeps it.
+    bool bad = false;
+    for (const auto& d : fresh.diagnostics) {
+      const bool error = d.severity != config::Diagnostic::Severity::kWarning;
+      bad = bad || error;
+      (error ? log.error(d.to_string()) : log.warning(d.to_string()));
+    }
+    if (bad) {
+      log.error(
+          fmt::format("reload of {} refused: configuration has errors; keeping the running "
+                      "configuration",
+                      next->source));
+      return;
+    }
+    auto policy = build_server_policy(fresh, log);
+    if (!policy) {
+      log.error(fmt::format("reload of {} refused: {}; keeping the running configuration",
+                            next->source, policy.error().message));
+      return;
+    }
+    const bool keep_limiter = fresh.discard == cfg.discard && fresh.mru == cfg.mru;
+    const bool tinker_changed = !(fresh.tinker == cfg.tinker);
+    (*core)->reconfigure(std::move(*policy), keep_limiter);
+    cfg = std::move(fresh);
+    UpstreamChanges changes;
+    if (!client && !cfg.associations.empty()) start_client();
+    if (client) {
+      const auto options = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
+      client->set_select_options(options.select);
+      client->set_discipline_clock(options.discipline_clock);
+      upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
+      changes = configure_upstreams();
+    }
+    if (tinker_changed) log.notice("reload: tinker settings take effect at the next start");
+    log.notice(fmt::format("reloaded {}: server lines {} kept, {} added, {} removed", next->source,
+                           changes.kept, changes.added, changes.removed));
+  });
   const auto save_drift = [&] {
     if (!cfg.driftfile || !client) return;
     const auto sys = client->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);

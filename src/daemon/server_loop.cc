@@ -271,6 +271,10 @@ int ServerLoop::run(SignalFlags& flags) {
   next_rescan_ns_ = platform::read_monotonic_ns() + kRescanInterval;
   next_view_refresh_ns_ = platform::read_monotonic_ns() + kViewRefreshInterval;
   while (!flags.stop) {
+    if (flags.reload) {
+      flags.reload = 0;
+      if (reload_hook_) reload_hook_();
+    }
     const int64_t now = platform::read_monotonic_ns();
     if (now >= next_rescan_ns_) {
       rescan_interfaces();
@@ -290,18 +294,31 @@ int ServerLoop::run(SignalFlags& flags) {
     }
     int64_t client_due = now + kSecond;
     if (client_ != nullptr) {
+      run_upstreams(static_cast<double>(now) * 1e-9);
       run_client(static_cast<double>(now) * 1e-9);
       if (stop_) break;
-      client_due = static_cast<int64_t>(client_->next_wakeup_s() * 1e9);
+      double due_s = client_->next_wakeup_s();
+      if (upstreams_ != nullptr && lookups_ != nullptr) {
+        due_s = std::min({due_s, upstreams_->next_lookup_s(), lookups_->next_deadline_s()});
+      }
+      client_due = static_cast<int64_t>(std::min(due_s, 1e9) * 1e9);
+    }
+    std::vector<int> wait_fds = fds;
+    if (lookups_ != nullptr) {
+      for (int fd : lookups_->fds()) wait_fds.push_back(fd);
     }
     const int64_t wait = std::max<int64_t>(
         0, std::min({next_rescan_ns_, next_view_refresh_ns_, client_due, now + kSecond}) - now);
-    auto ready = platform::wait_readable(fds, wait);
+    auto ready = platform::wait_readable(wait_fds, wait);
     if (!ready) {
       log_.error(fmt::format("poll failed: {}", ready.error().message));
       return 1;
     }
     for (size_t i : *ready) {
+      if (i >= sockets_.size()) {
+        lookups_->on_ready(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+        continue;
+      }
       for (int n = 0; n < 256; ++n) {  // bounded drain, then let timers run
         auto d = sockets_[i].receive();
         if (!d) {
@@ -316,6 +333,22 @@ int ServerLoop::run(SignalFlags& flags) {
   }
   if (!stop_) log_.notice("exiting on signal");
   return exit_status_;
+}
+
+// Names to resolve, answers to use, pool members to replace.
+void ServerLoop::run_upstreams(double now_s) {
+  if (upstreams_ == nullptr || lookups_ == nullptr) return;
+  for (const auto& lookup : upstreams_->take_lookups(now_s)) lookups_->request(lookup, now_s);
+  if (now_s >= lookups_->next_deadline_s()) lookups_->on_ready(now_s);
+  for (const auto& [token, answer] : lookups_->take_answers()) {
+    upstreams_->on_resolved(token, answer, *client_, now_s);
+  }
+  if (now_s >= next_upkeep_s_) {
+    next_upkeep_s_ = now_s + 1;
+    std::vector<engine::Action> actions;
+    upstreams_->maintain(*client_, now_s, clock_.now(), actions);
+    apply(actions);
+  }
 }
 
 void ServerLoop::run_client(double now_s) {

@@ -12,6 +12,8 @@
 #include "core/engine/client_engine.h"
 #include "core/server/server_core.h"
 #include "daemon/logger.h"
+#include "daemon/name_lookups.h"
+#include "daemon/upstreams.h"
 #include "platform/clock.h"
 #include "platform/interfaces.h"
 #include "platform/udp_socket.h"
@@ -43,6 +45,16 @@ class ServerLoop {
   std::vector<net::Endpoint> bound() const;
   // Attaches the client (upstream servers); optional: a pure server runs without.
   void attach_client(engine::ClientEngine* client) { client_ = client; }
+  // The server/pool lines behind the client's associations, and how their
+  // names get resolved (both needed for names; literals work without).
+  void attach_upstreams(Upstreams* upstreams, NameLookups* lookups) {
+    upstreams_ = upstreams;
+    lookups_ = lookups;
+  }
+  // Called in the loop after SIGHUP (the validated reload lives in ntpd.cc).
+  void on_reload(std::function<void()> hook) { reload_hook_ = std::move(hook); }
+  // Runs engine actions (e.g. those of a reload) as if the engine emitted them.
+  void apply(const std::vector<engine::Action>& actions);
   // Called after each clock update the client applied (e.g. -q exits then).
   void on_clock_update(std::function<bool(const engine::Action&)> hook) {
     update_hook_ = std::move(hook);
@@ -59,7 +71,7 @@ class ServerLoop {
   void rescan_interfaces();
   void refresh_view();
   void run_client(double now_s);
-  void apply(const std::vector<engine::Action>& actions);
+  void run_upstreams(double now_s);
 
   const config::Config& config_;
   LoopSettings settings_;
@@ -71,6 +83,10 @@ class ServerLoop {
   int64_t next_rescan_ns_ = 0;
   int64_t next_view_refresh_ns_ = 0;
   engine::ClientEngine* client_ = nullptr;
+  Upstreams* upstreams_ = nullptr;
+  NameLookups* lookups_ = nullptr;
+  double next_upkeep_s_ = 0;
+  std::function<void()> reload_hook_;
   std::unique_ptr<control::ControlResponder> control_;  // mode 6 (ntpq, ntpstat)
   control::ServerStatistics statistics(double now_s) const;
   double started_s_ = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;

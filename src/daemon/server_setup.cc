@@ -48,8 +48,7 @@ std::vector<config::RestrictRule> resolve_restrict_hosts(
 
 }  // namespace
 
-Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
-                                                              Logger& log) {
+Result<server::ServerPolicy> build_server_policy(const config::Config& config, Logger& log) {
   const auto rules = resolve_restrict_hosts(config.restricts, log);
   auto table = access::RestrictTable::build(rules);
   if (!table) return table.error();
@@ -58,10 +57,16 @@ Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Conf
   auto engine = auth::OpenSslMacEngine::create();
   if (!engine) return engine.error();
   platform::OsRandom random;
-  server::ServerPolicy policy{
+  return server::ServerPolicy{
       std::move(*table), access::RateLimiter(config.discard, config.mru, random.next_u64()),
       std::move(*keys), std::shared_ptr<const auth::MacEngine>(std::move(*engine))};
-  return std::make_unique<server::ServerCore>(std::move(policy));
+}
+
+Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
+                                                              Logger& log) {
+  auto policy = build_server_policy(config, log);
+  if (!policy) return policy.error();
+  return std::make_unique<server::ServerCore>(std::move(*policy));
 }
 
 }  // namespace meridian::daemon

@@ -11,6 +11,7 @@
 
 namespace meridian::daemon {
 
+Result<server::ServerPolicy> build_server_policy(const config::Config& config, Logger& log);
 Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
                                                               Logger& log);
 

@@ -119,6 +119,7 @@ struct DiscardConfig {
   int average_log2 = 3;  // minimum average headway, log2 s
   int minimum_s = 2;     // guard time between packets, s
   int monitor = 3000;    // classic monitor probability parameter (kept, unused)
+  friend bool operator==(const DiscardConfig&, const DiscardConfig&) = default;
 };
 
 struct MruConfig {
@@ -126,11 +127,13 @@ struct MruConfig {
   int mindepth = 600;
   int maxage_s = 64;
   std::optional<int> maxmem_kib;
+  friend bool operator==(const MruConfig&, const MruConfig&) = default;
 };
 
 struct TinkerConfig {
   std::optional<double> panic_s, step_s, stepout_s, dispersion_ppm, allan_s, huffpuff_s, freq_ppm;
   std::optional<double> stepback_s, stepfwd_s;
+  friend bool operator==(const TinkerConfig&, const TinkerConfig&) = default;
 };
 
 struct TosConfig {

@@ -42,14 +42,36 @@ size_t ClientEngine::add_server(const source::AssociationOptions& options, doubl
   return associations_.size() - 1;
 }
 
+void ClientEngine::remove_server(size_t id, double now_s, time::NtpTime clock_now,
+                                 std::vector<Action>& out) {
+  if (id >= associations_.size() || !associations_[id]) return;
+  log(out, LogLevel::kNotice,
+      fmt::format("server {} removed", associations_[id]->options().endpoint.to_string()));
+  associations_[id].reset();
+  tally_[id] = select::Tally::kReject;
+  if (system_peer_ == id) reselect(now_s, clock_now, out);
+}
+
+size_t ClientEngine::live_count() const {
+  return static_cast<size_t>(std::count_if(associations_.begin(), associations_.end(),
+                                           [](const auto& a) { return a != nullptr; }));
+}
+
+bool ClientEngine::has_server(size_t id) const {
+  return id < associations_.size() && associations_[id] != nullptr;
+}
+
 double ClientEngine::next_wakeup_s() const {
   double next = next_tick_s_;
-  for (const auto& a : associations_) next = std::min(next, a->next_poll_s());
+  for (const auto& a : associations_) {
+    if (a) next = std::min(next, a->next_poll_s());
+  }
   return next;
 }
 
 void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
   for (size_t i = 0; i < associations_.size(); ++i) {
+    if (!associations_[i]) continue;  // removed
     auto& a = *associations_[i];
     if (now_s < a.next_poll_s()) continue;
     // T1 with random bits below ~60 ns: unpredictable to off-path spoofers.
@@ -82,7 +104,7 @@ bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byt
   auto header = wire::parse_header(bytes);
   if (!header || header->mode != wire::Mode::kServer) return false;
   for (auto& a : associations_) {
-    if (a->options().endpoint != from) continue;
+    if (!a || a->options().endpoint != from) continue;
     const source::Evaluation e =
         source::evaluate_reply(*header, a->pending(), rx.to_timestamp(), config_.precision);
     const std::string addr = from.address.to_string();
@@ -107,6 +129,7 @@ bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byt
 void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
   std::vector<select::Candidate> candidates;
   for (size_t i = 0; i < associations_.size(); ++i) {
+    if (!associations_[i]) continue;
     const auto v = associations_[i]->view(now_s);
     if (!v.filter || !v.last_sample || v.stopped) continue;
     const double offset = v.filter->offset_s;
@@ -133,7 +156,7 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   // At start-up, wait until a majority of the configured servers have
   // answered: iburst replies arrive within milliseconds of each other, and
   // the first one alone must not be able to step us to a falseticker.
-  if (!ever_synchronised_ && candidates.size() * 2 <= associations_.size()) system_peer_.reset();
+  if (!ever_synchronised_ && candidates.size() * 2 <= live_count()) system_peer_.reset();
   if (system_peer_) ever_synchronised_ = true;
   if (!system_peer_) {
     if (previous) {
@@ -180,7 +203,9 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   system_.server = v;
   system_.system_peer = system_peer_;
   system_.discipline = discipline_->state();
-  for (auto& a : associations_) a->set_poll(system_.discipline.poll_log2);
+  for (auto& a : associations_) {
+    if (a) a->set_poll(system_.discipline.poll_log2);
+  }
   system_.poll_log2 = system_.discipline.poll_log2;
 }
 
@@ -195,7 +220,9 @@ void ClientEngine::apply(const discipline::ClockAdjustment& adj, std::vector<Act
     case Kind::kStep:
       out.push_back(StepClock{adj.step_s});
       // Samples taken before the step measured the clock before it moved.
-      for (auto& a : associations_) a->on_clock_adjusted(adj.step_s);
+      for (auto& a : associations_) {
+        if (a) a->on_clock_adjusted(adj.step_s);
+      }
       system_.offset_s -= adj.step_s;
       system_.server.reference_time =
           system_.server.reference_time + time::NtpDuration::from_seconds(adj.step_s);
@@ -218,6 +245,7 @@ SystemView ClientEngine::system(double now_s) const {
 std::vector<PeerView> ClientEngine::peers(double now_s) const {
   std::vector<PeerView> out;
   for (size_t i = 0; i < associations_.size(); ++i) {
+    if (!associations_[i]) continue;
     out.push_back(PeerView{i, associations_[i]->options(), associations_[i]->view(now_s), tally_[i],
                            associations_[i]->filter().stages()});
   }

@@ -90,6 +90,16 @@ class ClientEngine {
                  double now_s, std::vector<Action>& out);
   // Adds an association (e.g. a resolved pool address). Returns its id.
   size_t add_server(const source::AssociationOptions& options, double now_s);
+  // Demobilises an association (its `server` line went away on reload, or a
+  // pool member is being replaced). Ids are never reused: ntpq's association
+  // ids stay stable. If it was the system peer, selection runs again.
+  void remove_server(size_t id, double now_s, time::NtpTime clock_now, std::vector<Action>& out);
+  bool has_server(size_t id) const;
+  size_t live_count() const;
+  // Settings a validated reload may change without disturbing any state.
+  void set_select_options(const select::SelectOptions& o) { config_.select = o; }
+  void set_discipline_clock(bool on) { config_.discipline_clock = on; }
+  const ClientConfig& config() const { return config_; }
 
   SystemView system(double now_s) const;
   std::vector<PeerView> peers(double now_s) const;

@@ -37,6 +37,15 @@ class ServerCore {
  public:
   explicit ServerCore(ServerPolicy policy) : policy_(std::move(policy)) {}
 
+  // A validated reload: new restrict rules, keys and rate limits. With
+  // keep_limiter (its settings did not change) the rate limiter and its MRU
+  // history carry over, so a reload does not reset anyone's headway. The
+  // counters always carry over.
+  void reconfigure(ServerPolicy policy, bool keep_limiter) {
+    if (keep_limiter) policy.limiter = std::move(policy_.limiter);
+    policy_ = std::move(policy);
+  }
+
   void set_view(const ServerView& view) { view_ = view; }
   const ServerView& view() const { return view_; }
 

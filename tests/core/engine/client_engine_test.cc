@@ -155,6 +155,27 @@ TEST(ClientEngine, NeverFollowsAFalseticker) {
   EXPECT_EQ(peers[2].tally, select::Tally::kFalseticker);
 }
 
+TEST(ClientEngine, RemovingTheSystemPeerSwitchesToAnotherAtOnce) {
+  Harness h({{server_at(1), 0.0, 2}, {server_at(2), 0.0002, 3}}, 0.0, 0);
+  h.run(20);
+  auto sys = h.engine().system(20);
+  ASSERT_TRUE(sys.system_peer.has_value());
+  const size_t gone = *sys.system_peer;
+  std::vector<Action> out;
+  h.engine().remove_server(gone, 20, h.client_time(), out);
+  EXPECT_FALSE(h.engine().has_server(gone));
+  EXPECT_EQ(h.engine().live_count(), 1u);
+  sys = h.engine().system(20);
+  ASSERT_TRUE(sys.system_peer.has_value());
+  EXPECT_NE(*sys.system_peer, gone);
+  const auto peers = h.engine().peers(20);
+  ASSERT_EQ(peers.size(), 1u);
+  EXPECT_EQ(peers[0].id, 1 - gone);  // ids are stable: no renumbering
+  // And it keeps running without the removed one.
+  h.run(60);
+  EXPECT_TRUE(h.engine().system(60).system_peer.has_value());
+}
+
 TEST(ClientEngine, KissRateIsLoggedAndBacksOff) {
   Harness h({{server_at(1), 0.0, 2, wire::kKissRate}}, 0.0, 0);
   h.run(30);
