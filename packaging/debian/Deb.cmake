@@ -41,6 +41,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Library dependencies from dpkg-shlibdeps; adduser for the postinst.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# The maintainer scripts use invoke-rc.d --skip-systemd-native.
+set(CPACK_DEBIAN_PACKAGE_PREDEPENDS "init-system-helpers (>= 1.54~)")
 # One NTP daemon per host: replace the classic suite and its relatives, which
 # ship the same programs (ntpd, ntpdate, ntpq, ntpstat) or the same service.
 set(conflicting "ntp, ntpsec, ntpdate, ntpsec-ntpdate, ntpstat, time-daemon")
