@@ -72,11 +72,11 @@ run_cmd 600 "" mmdebstrap --variant=apt --mode=root --include="$DEPENDS" bookwor
 pass "throwaway root made in $(awk -v d="$((${EPOCHREALTIME/./} - t0))" 'BEGIN{printf "%.0f", d/1e6}') s"
 
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
+chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 # What an installed system has (netbase/the installer write them; mmdebstrap's
 # minimal root has no /etc/hosts): localhost resolves, DNS fails at once.
 [[ -s $ROOT/etc/hosts ]] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost\n' >"$ROOT/etc/hosts"
 echo "nameserver 127.0.0.1" >"$ROOT/etc/resolv.conf"
-chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 cp "$DEB" "$ROOT/tmp/meridian-ntp.deb"
 cp "$(dirname "${BASH_SOURCE[0]}")/throwaway_root_check.sh" "$ROOT/tmp/check.sh"
 

@@ -103,10 +103,11 @@ step dpkg --purge meridian-ntp
 dpkg --purge meridian-ntp || die "purge failed"
 for f in /etc/ntp.conf /etc/default/ntpd /etc/init.d/ntpd /var/lib/ntp /var/log/ntpstats \
 	/etc/systemd/system/multi-user.target.wants/ntpd.service /etc/systemd/system/ntp.service; do
-	[ ! -e "$f" ] && [ ! -L "$f" ] || die "$f left after purge"
+	if [ -e "$f" ] || [ -L "$f" ]; then die "$f left after purge"; fi
 done
 ! ls /etc/rc*.d/*ntpd >/dev/null 2>&1 || die "SysV links left after purge: $(ls /etc/rc*.d/*ntpd)"
-[ -z "$(dpkg-query -W -f='${Status}' meridian-ntp 2>/dev/null | grep -v not-installed)" ] ||
+if dpkg-query -W -f='${Status}' meridian-ntp 2>/dev/null | grep -qv not-installed; then
 	die "dpkg still knows meridian-ntp"
+fi
 ok "purge: configuration, state, links and logs gone"
 echo "check.sh: all steps passed"
