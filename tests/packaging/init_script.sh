@@ -12,8 +12,8 @@
 #   stop     exit 0, the process is gone, the pidfile is gone; status exits 3
 #   LSB      reload while stopped exits 7; a stale pidfile makes status exit 1;
 #            start with a fatally broken configuration exits 1, no pidfile
-# The script is pointed at the build tree through its test overrides (DAEMON,
-# NTPD_CONF, PIDFILE, NTPD_DEFAULTS); the defaults file sets
+# The script is pointed at the build tree through its test overrides
+# (NTPD_DAEMON, NTPD_CONF, NTPD_PIDFILE, NTPD_DEFAULTS); the defaults file sets
 # NTPD_OPTS='--clock virtual' and NTPD_USER= (root).
 # Safety: ntpd disciplines an in-process virtual clock and every command runs
 # under setpriv without CAP_SYS_TIME; traffic stays in the namespace, which is
@@ -63,8 +63,8 @@ _DAEMON_LOGS+=("$WORK/ntpd.log")
 # with the test overrides (and without a redirect to systemctl).
 init() {
   run_cmd 30 "$NS" "${SAFE_PRIV[@]}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    _SYSTEMCTL_SKIP_REDIRECT=1 DAEMON="$MERIDIAN_NTPD" NTPD_CONF="$WORK/ntp.conf" \
-    PIDFILE="$PIDFILE" NTPD_DEFAULTS="$WORK/default" sh "$INIT" "$1"
+    _SYSTEMCTL_SKIP_REDIRECT=1 NTPD_DAEMON="$MERIDIAN_NTPD" NTPD_CONF="$WORK/ntp.conf" \
+    NTPD_PIDFILE="$PIDFILE" NTPD_DEFAULTS="$WORK/default" sh "$INIT" "$1"
 }
 
 pid_in_file() { cat "$PIDFILE" 2>/dev/null; }
