@@ -2,7 +2,9 @@
 # Installs everything Meridian needs to build and test, from Debian's package
 # registry only (Debian 12, run as root). Also unpacks the real chronyd and
 # NTPsec used by the interop tests into build/interop-peers (dpkg -x: nothing
-# is installed as a service and nothing can start).
+# is installed as a service and nothing can start). dpkg-dev and file are what
+# `cpack -G DEB` needs (dpkg-shlibdeps), lintian checks the package, and
+# mmdebstrap makes the throwaway root of the package install test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libedit-dev
   iproute2 util-linux procps
+  dpkg-dev file lintian mmdebstrap
 )
 export DEBIAN_FRONTEND=noninteractive
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release and asan-ubsan presets and runs every test: unit,
-# integration, interop (real chronyd/NTPsec) and lint checks on release; unit
-# and integration again under AddressSanitizer + UBSan.
+# integration, interop (real chronyd/NTPsec), package (init script, .deb,
+# install in a throwaway root) and lint checks on release; unit and
+# integration again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
