@@ -157,13 +157,32 @@ void ServerLoop::refresh_view() {
   // The local clock driver (`server 127.127.1.0` + `fudge … stratum N`)
   // makes us a synchronised island; otherwise, until the client side
   // synchronises us, we tell clients not to use us.
+  const double now_s = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
   if (client_ != nullptr) {
-    const auto sys = client_->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+    const auto sys = client_->system(now_s);
     if (sys.server.synchronised()) {
       core_.set_view(sys.server);
+      last_synchronised_s_ = now_s;
       return;
     }
   }
+  // `tos orphan N`: when no upstream has been usable for `orphanwait`
+  // seconds (default 300, counted from start or from the loss), serve our
+  // clock at stratum N so an island network keeps a common time. The refid
+  // is 127.0.0.1 (what classic ntpd shows for an orphan parent). A local
+  // clock driver, if configured, takes precedence.
+  const double orphan_wait_s = config_.tos.orphanwait_s.value_or(300);
+  if (config_.tos.orphan && config_.local_clocks.empty() &&
+      now_s - last_synchronised_s_ >= orphan_wait_s) {
+    if (!orphan_)
+      log_.notice(fmt::format("orphan mode: serving at stratum {}", *config_.tos.orphan));
+    orphan_ = true;
+    core_.set_view(
+        server::local_clock_view(static_cast<uint8_t>(std::clamp(*config_.tos.orphan, 1, 15)),
+                                 0x7f000001, clock_.precision_log2(), clock_.now()));
+    return;
+  }
+  orphan_ = false;
   if (!config_.local_clocks.empty()) {
     const auto& lc = config_.local_clocks.front();
     const uint32_t refid = refid_from_text(lc.refid.value_or("LOCL"));

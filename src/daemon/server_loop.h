@@ -95,6 +95,8 @@ class ServerLoop {
   std::function<void()> periodic_;
   int64_t periodic_interval_ns_ = 0;
   int64_t next_periodic_ns_ = 0;
+  double last_synchronised_s_ = started_s_;  // monotonic; for `tos orphanwait`
+  bool orphan_ = false;
   bool sync_refusal_logged_ = false;  // kernel sync-status refusals: logged once
   bool freq_refusal_logged_ = false;  // frequency-setting refusals: logged once
   int exit_status_ = 0;

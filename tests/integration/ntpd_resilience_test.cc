@@ -159,5 +159,25 @@ TEST_F(NtpdResilience, BacksOffOnKissOfDeathRate) {
   EXPECT_EQ(client->wait(5), 0) << client->stderr_text();
 }
 
+TEST_F(NtpdResilience, OrphanModeServesTheIslandUntilAnUpstreamAnswers) {
+  const uint16_t upstream_port = testing::free_udp_port();  // nobody there yet
+  const uint16_t client_port = testing::free_udp_port();
+  auto client = start("client",
+                      fmt::format("server 127.0.0.1 port {} iburst minpoll 3 maxpoll 3\n"
+                                  "tos orphan 9 orphanwait 0\n",
+                                  upstream_port),
+                      client_port);
+  // No upstream: an orphan at stratum 9 rather than unsynchronised.
+  auto seen = wait_for_stratum(client_port, 9, 5);
+  ASSERT_TRUE(seen.has_value()) << client->stderr_text();
+  EXPECT_EQ(seen->first, 9) << client->stderr_text();
+  EXPECT_NE(client->stderr_text().find("orphan mode: serving at stratum 9"), std::string::npos);
+  // The upstream appears: back to its stratum + 1.
+  auto server = start("server", kServerConf, upstream_port);
+  seen = wait_for_stratum(client_port, 4, 30);
+  ASSERT_TRUE(seen.has_value()) << client->stderr_text();
+  EXPECT_EQ(seen->first, 4) << client->stderr_text();
+}
+
 }  // namespace
 }  // namespace meridian

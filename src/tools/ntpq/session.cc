@@ -40,6 +40,13 @@ Result<net::Endpoint> resolve_target(std::string_view text, uint16_t default_por
     }
   }
   auto addresses = platform::resolve_host(host, family);
+  // The default host is "localhost": a system without it in /etc/hosts (a
+  // minimal container) still means this machine.
+  if (!addresses && host == "localhost") {
+    addresses = std::vector<net::IpAddress>{family == net::Family::kIPv6
+                                                ? *net::IpAddress::parse("::1")
+                                                : net::IpAddress::v4({127, 0, 0, 1})};
+  }
   if (!addresses) return addresses.error();
   if (addresses->empty()) {
     return make_error(ErrorCode::kUnavailable, fmt::format("{}: no address", host));
