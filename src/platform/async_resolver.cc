@@ -432,6 +432,11 @@ void AsyncResolver::on_ready(std::span<const int> readable, int64_t now_ns) {
   on_timeout(now_ns);
 }
 
+void AsyncResolver::on_ready(int64_t now_ns) {
+  const std::vector<int> fds = poll_fds();
+  on_ready(fds, now_ns);
+}
+
 void AsyncResolver::on_timeout(int64_t now_ns) {
   // Each pass removes one expired query; retransmissions get deadlines ≥ 1 s
   // ahead, so the loop ends.

@@ -48,6 +48,13 @@
 // name, settings.family, now)`, then take_results() as above (literal and
 // hosts answers are there at once). on_timeout(now) alone suffices when poll()
 // returned without readable DNS sockets; on_ready with an empty span does the same.
+//
+// daemon/name_lookups.h's NameLookups maps onto it one to one (times there
+// are monotonic seconds): request → request(host, family, s→ns) remembering
+// id → token; fds → poll_fds; next_deadline_s → next_timeout_ns (nullopt →
+// +inf); on_ready(now_s) → on_ready(now_ns) (the overload that tries every
+// socket); take_answers → take_results, each turned into (token, addresses
+// or an Error carrying Resolution::detail).
 #pragma once
 
 #include <cstdint>
@@ -139,6 +146,10 @@ class AsyncResolver {
   // Reads the replies waiting on `readable` (fds from poll_fds() that poll()
   // reported; other fds are ignored), then does what on_timeout does.
   void on_ready(std::span<const int> readable, int64_t now_ns);
+  // The same for callers that do not track which fds were readable: tries
+  // every socket (one non-blocking recvmsg each, at most
+  // max_queries_in_flight), then expires timers.
+  void on_ready(int64_t now_ns);
   // Moves every query whose deadline passed on to its next server (or ends it).
   void on_timeout(int64_t now_ns);
 
