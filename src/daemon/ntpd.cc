@@ -169,7 +169,7 @@ int run_ntpd(const Options& o) {
   platform::OsRandom random;
   std::unique_ptr<engine::ClientEngine> client;
   Upstreams upstreams(UpstreamSettings{o.family, cfg.tos.maxclock.value_or(10), 123}, log);
-  BlockingLookups lookups;
+  AsyncLookups lookups(random);
   const auto monotonic_s = [] { return static_cast<double>(platform::read_monotonic_ns()) * 1e-9; };
   const auto start_client = [&] {
     auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);

@@ -106,6 +106,25 @@ TEST_F(NtpdClient, NeverFollowsAFalseticker) {
   EXPECT_LT(std::fabs(p->second), 0.005) << client.process->stderr_text();
 }
 
+// `pool localhost`: the name comes from /etc/hosts through the loop's
+// resolver (no DNS traffic: localhost is always in the hosts file), each
+// address becomes a pool member, and the client synchronises from them.
+TEST_F(NtpdClient, PoolNameFromTheHostsFileBecomesMembers) {
+  Daemon server = start("server", "server 127.127.1.0\nfudge 127.127.1.0 stratum 2\n", 0, 0);
+  Daemon client =
+      start("client", fmt::format("pool localhost port {} iburst\n", server.port), 0.05, 0);
+  std::optional<std::pair<int, double>> seen;
+  for (int i = 0; i < 40 && !(seen && seen->first == 4); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    seen = probe(client.port);
+  }
+  ASSERT_TRUE(seen.has_value()) << client.process->stderr_text();
+  EXPECT_EQ(seen->first, 4) << client.process->stderr_text();
+  EXPECT_TRUE(std::regex_search(client.process->stderr_text(),
+                                std::regex(R"(pool localhost: [12] new server\(s\))")))
+      << client.process->stderr_text();
+}
+
 TEST_F(NtpdClient, DashQSetsOnceAndExits) {
   Daemon server = start("server", "server 127.127.1.0\nfudge 127.127.1.0 stratum 2\n", 0, 0);
   const std::string conf = dir_ + "/q.conf";
