@@ -2,8 +2,10 @@
 // engine, both disciplines on identical conditions, and reports. See
 // sim/README.md. Never touches the host clock: all time here is simulated.
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -33,6 +35,7 @@ baseline on identical simulated conditions and prints medians over seeds.
   --check           evaluate the scenarios' [pass] criteria; exit 1 on FAIL/ERROR
   --json            JSON on stdout instead of tables
   --markdown        one Markdown summary table (and the checks) instead of tables
+  --markdown-file F also write that Markdown summary to F (tables still printed)
   --csv FILE        time series (offset, frequency error, poll) of one seed
   --svg FILE        plot of |offset| and |frequency error| against time, one seed
   --plot-seed S     the seed for --csv/--svg (default: the first seed)
@@ -43,6 +46,13 @@ With several scenarios, --csv/--svg files get the scenario's name inserted
 before the extension.
 )";
 
+// The process's peak resident set size (Linux: ru_maxrss in KiB).
+double peak_rss_mib() {
+  struct rusage usage {};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return NAN;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
 struct Options {
   std::vector<std::string> files;
   std::optional<int> seeds;
@@ -50,7 +60,7 @@ struct Options {
   std::optional<double> duration_s;
   bool run[2] = {true, true};
   bool check = false, json = false, markdown = false, timing = false, verbose = false;
-  std::string csv, svg;
+  std::string csv, svg, markdown_file;
   std::optional<uint64_t> plot_seed;
   double trace_every_s = 0;
 };
@@ -71,8 +81,10 @@ class Runner {
     const auto start = std::chrono::steady_clock::now();
     const int seeds = o_.seeds.value_or(r->scenario.seeds);
     const uint64_t plot = o_.plot_seed.value_or(o_.first_seed);
+    int runs = 0;
     for (int ai = 0; ai < 2; ++ai) {
-      if (!o_.run[ai]) continue;
+      // A scenario may restrict the disciplines (`algorithms =`).
+      if (!o_.run[ai] || !r->scenario.algorithms[ai]) continue;
       r->ran[ai] = true;
       for (int k = 0; k < seeds; ++k) {
         RunOptions ro;
@@ -82,6 +94,7 @@ class Runner {
         ro.trace_interval_s = o_.trace_every_s;
         ro.verbose = o_.verbose;
         RunResult rr = run_once(r->scenario, ro);
+        ++runs;
         r->runs[ai].push_back(rr.metrics);
         if (ro.keep_trace) r->trace[ai] = std::move(rr.trace);
       }
@@ -89,9 +102,11 @@ class Runner {
     if (o_.timing) {
       const double wall =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const int runs = seeds * (o_.run[0] + o_.run[1]);
-      fmt::print(stderr, "{}: {} runs of {:g} s simulated in {:.3f} s wall ({:.1f} ms per run)\n",
-                 r->scenario.stem, runs, r->scenario.duration_s, wall, wall / runs * 1e3);
+      fmt::print(stderr,
+                 "{}: {} runs of {:g} s simulated in {:.3f} s wall ({:.1f} ms per run); "
+                 "peak RSS so far {:.1f} MiB\n",
+                 r->scenario.stem, runs, r->scenario.duration_s, wall,
+                 runs ? wall / runs * 1e3 : 0.0, peak_rss_mib());
     }
     const ScenarioResult* p = r.get();
     cache_.emplace(key, std::move(r));
@@ -168,6 +183,10 @@ int parse_args(int argc, char** argv, Options& o) {
       } else {
         return 2;
       }
+    } else if (a == "--markdown-file") {
+      auto v = value();
+      if (!v) return 2;
+      o.markdown_file = *v;
     } else if (a == "--csv" || a == "--svg") {
       auto v = value();
       if (!v) return 2;
@@ -231,6 +250,8 @@ int main(int argc, char** argv) {
   }
   if (o.json) fmt::print("{}", format_json(results, checks));
   if (o.markdown) fmt::print("{}", format_markdown(results, checks));
+  if (!o.markdown_file.empty() && !write_file(o.markdown_file, format_markdown(results, checks)))
+    return 2;
   if (o.timing) {
     fmt::print(
         stderr, "total: {:.3f} s wall\n",

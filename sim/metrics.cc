@@ -27,6 +27,26 @@ const std::vector<MetricInfo>& metric_table() {
       {"holdover_growth_s", &Metrics::holdover_growth_s, A::kMedian},
       {"steps", &Metrics::steps, A::kMedian},
       {"requests", &Metrics::requests, A::kMedian},
+      {"clients", &Metrics::clients, A::kMedian, true},
+      {"unsynced_clients", &Metrics::unsynced_clients, A::kCount, true},
+      {"sync_median_s", &Metrics::sync_median_s, A::kMedian, true},
+      {"sync_max_s", &Metrics::sync_max_s, A::kMax, true},
+      {"settle_max_s", &Metrics::settle_max_s, A::kMax, true},
+      {"unsynced_at_end", &Metrics::unsynced_at_end, A::kCount, true},
+      {"refused_compliant", &Metrics::refused_compliant, A::kCount, true},
+      {"kod_to_compliant", &Metrics::kod_to_compliant, A::kCount, true},
+      {"unlimited_abusers", &Metrics::unlimited_abusers, A::kCount, true},
+      {"abusers_over_bound", &Metrics::abusers_over_bound, A::kCount, true},
+      {"abuser_replies_max", &Metrics::abuser_replies_max, A::kMax, true},
+      {"abuser_answered", &Metrics::abuser_answered, A::kMedian, true},
+      {"counter_mismatches", &Metrics::counter_mismatches, A::kCount, true},
+      {"server_received", &Metrics::server_received, A::kMedian, true},
+      {"server_replied", &Metrics::server_replied, A::kMedian, true},
+      {"server_kod", &Metrics::server_kod, A::kMedian, true},
+      {"server_rate_dropped", &Metrics::server_rate_dropped, A::kMedian, true},
+      {"server_peak_rate", &Metrics::server_peak_rate, A::kMax, true},
+      {"mru_peak", &Metrics::mru_peak, A::kMax, true},
+      {"mru_recycled", &Metrics::mru_recycled, A::kMedian, true},
   };
   return kTable;
 }
@@ -46,6 +66,9 @@ MetricsAccumulator::MetricsAccumulator(double duration_s, double interval_s,
       first_1ms_(kInf),
       first_100us_(kInf) {
   flags_.holdover_growth_s = NAN;
+  for (const auto& m : metric_table()) {
+    if (m.scale) flags_.*m.field = NAN;
+  }
 }
 
 void MetricsAccumulator::add(double t, double offset_s, double freq_err_ppm) {
@@ -108,6 +131,7 @@ double aggregate(const std::vector<Metrics>& runs, const MetricInfo& info) {
     if (!std::isnan(r.*info.field)) v.push_back(r.*info.field);
   }
   if (v.empty()) return NAN;
+  if (info.agg == MetricInfo::Agg::kMax) return *std::max_element(v.begin(), v.end());
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;

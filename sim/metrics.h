@@ -26,12 +26,37 @@ struct Metrics {
   double holdover_growth_s;     // max |θ| in the holdover window − |θ| at its start (NaN: none)
   double steps;                 // clock steps
   double requests;              // requests sent
+
+  // Scale scenarios only (NaN otherwise); see sim/README.md. Engine clients'
+  // offsets are pooled into the fields above (within_1ms, rms/max offset…).
+  double clients;              // real engines in the run
+  double unsynced_clients;     // engines never within 1 ms of true time
+  double sync_median_s;        // median over engines of (first |θ| < 1 ms − its start)
+  double sync_max_s;           // the slowest engine's
+  double settle_max_s;         // the latest engine to stay within 1 ms (from its start)
+  double unsynced_at_end;      // engines with |θ| ≥ 1 ms at their last sample
+  double refused_compliant;    // requests of compliant clients not answered with time
+  double kod_to_compliant;     // RATE KoDs sent to compliant clients
+  double unlimited_abusers;    // clients polling too fast under `limited` never refused
+  double abusers_over_bound;   // … answered more than the limiter's bound allows
+  double abuser_replies_max;   // time replies to the most-answered such client
+  double abuser_answered;      // share of their requests answered with time
+  double counter_mismatches;   // server counter identities that failed
+  double server_received;      // requests the server handled
+  double server_replied;       // … answered with time
+  double server_kod;           // … answered with RATE KoD
+  double server_rate_dropped;  // … dropped by the rate limiter
+  double server_peak_rate;     // most requests in one second
+  double mru_peak;             // largest MRU table size seen
+  double mru_recycled;         // MRU entries reused for new addresses
 };
 
 struct MetricInfo {
   std::string_view name;
   double Metrics::*field;
-  enum class Agg { kMedian, kCount } agg;  // kCount: how many seeds (0/1 per run)
+  // kCount: summed over seeds (flags: how many seeds); kMax: the worst seed.
+  enum class Agg { kMedian, kCount, kMax } agg;
+  bool scale = false;  // reported only for scale scenarios
 };
 const std::vector<MetricInfo>& metric_table();
 const MetricInfo* find_metric(std::string_view name);
@@ -55,7 +80,8 @@ class MetricsAccumulator {
   double hold_start_ = -1, hold_max_ = 0;
 };
 
-// Median of one metric over runs (∞ sorts last); for kCount the sum.
+// Median of one metric over runs (∞ sorts last); for kCount the sum, for
+// kMax the largest (NaN runs skipped).
 double aggregate(const std::vector<Metrics>& runs, const MetricInfo& info);
 
 }  // namespace meridian::sim

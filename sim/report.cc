@@ -57,7 +57,67 @@ std::string duration_text(double s) {
 
 }  // namespace
 
+namespace {
+
+std::string format_checks(const std::vector<CheckResult>& checks) {
+  std::string out;
+  for (const auto& c : checks) {
+    out += fmt::format("  {:<5} {}  [{}]", status_name(c.status), c.check.expression, c.message);
+    if (!c.check.reason.empty())
+      out += fmt::format("\n        expected to fail: {}", c.check.reason);
+    out += "\n";
+  }
+  return out;
+}
+
+// Scale scenarios: the engines' pooled figures, then the server's.
+std::string format_scale_table(const ScenarioResult& r, const std::vector<CheckResult>& checks) {
+  const auto& s = r.scenario;
+  const size_t seeds = std::max(r.runs[0].size(), r.runs[1].size());
+  std::string out = fmt::format("== {}: {} ({} seeds, {}) ==\n", s.stem, s.name, seeds,
+                                duration_text(s.duration_s));
+  for (const auto& g : s.scale->groups) {
+    out += fmt::format("  [clients {}] {} {}{}\n", g.name, g.count,
+                       g.kind == ClientGroup::Kind::kEngine ? "engines" : "generators",
+                       g.kind == ClientGroup::Kind::kEngine
+                           ? ""
+                           : fmt::format(", one request every {:g} s", g.interval_s));
+  }
+  out += fmt::format("{:<9} {:>7} {:>9} {:>9} {:>9} {:>10} {:>7} {:>7} {:>9} {:>9} {:>6} {:>8}\n",
+                     "algorithm", "engines", "unsynced", "sync med", "sync max", "settle max",
+                     "in1ms", "in100u", "RMS", "max", "steps", "reqs");
+  for (Algorithm a : kAlgorithms) {
+    if (!r.ran[static_cast<int>(a)]) continue;
+    auto med = [&](std::string_view name) { return r.median(a, *find_metric(name)); };
+    out += fmt::format("{:<9} {:>7} {:>9} {:>9} {:>9} {:>10} {:>7} {:>7} {:>9} {:>9} {:>6} {:>8}\n",
+                       algorithm_name(a), fmt::format("{:g}", med("clients")),
+                       fmt::format("{:g}", med("unsynced_clients")), fmt_time(med("sync_median_s")),
+                       fmt_time(med("sync_max_s")), fmt_time(med("settle_max_s")),
+                       fmt_share(med("within_1ms")), fmt_share(med("within_100us")),
+                       fmt_offset(med("rms_offset_s")), fmt_offset(med("max_offset_s")),
+                       fmt::format("{:g}", med("steps")), fmt::format("{:g}", med("requests")));
+    out += fmt::format(
+        "  server (medians): {:g} requests, {:g} answered with time, {:g} KoD RATE, {:g} dropped "
+        "by the rate limiter; peak {:g} requests/s; MRU peak {:g} entries, {:g} recycled\n",
+        med("server_received"), med("server_replied"), med("server_kod"),
+        med("server_rate_dropped"), med("server_peak_rate"), med("mru_peak"), med("mru_recycled"));
+    out += fmt::format(
+        "  over all seeds: compliant requests refused {:g}, KoDs to compliant clients {:g}; "
+        "abusers never limited {:g}, over the limiter's bound {:g}, most time replies to one "
+        "{:g} (median share answered {}); counter mismatches {:g}\n",
+        med("refused_compliant"), med("kod_to_compliant"), med("unlimited_abusers"),
+        med("abusers_over_bound"), med("abuser_replies_max"), fmt_share(med("abuser_answered")),
+        med("counter_mismatches"));
+    const double panics = med("panicked");
+    if (panics > 0) out += fmt::format("  PANIC in {:g} runs\n", panics);
+  }
+  return out + format_checks(checks);
+}
+
+}  // namespace
+
 std::string format_table(const ScenarioResult& r, const std::vector<CheckResult>& checks) {
+  if (r.scenario.scale) return format_scale_table(r, checks);
   const auto& s = r.scenario;
   const size_t seeds = std::max(r.runs[0].size(), r.runs[1].size());
   std::string out = fmt::format("== {}: {} ({} seeds, {}) ==\n", s.stem, s.name, seeds,
@@ -85,13 +145,7 @@ std::string format_table(const ScenarioResult& r, const std::vector<CheckResult>
     if (panics > 0) out += fmt::format("  PANIC in {:g} runs", panics);
     out += "\n";
   }
-  for (const auto& c : checks) {
-    out += fmt::format("  {:<5} {}  [{}]", status_name(c.status), c.check.expression, c.message);
-    if (!c.check.reason.empty())
-      out += fmt::format("\n        expected to fail: {}", c.check.reason);
-    out += "\n";
-  }
-  return out;
+  return out + format_checks(checks);
 }
 
 std::string format_json(const std::vector<const ScenarioResult*>& results,
@@ -112,6 +166,7 @@ std::string format_json(const std::vector<const ScenarioResult*>& results,
       first_alg = false;
       bool first = true;
       for (const auto& m : metric_table()) {
+        if (m.scale && !s.scale) continue;
         out += fmt::format("{}{}: {}", first ? "" : ", ", json_string(m.name),
                            json_number(r.median(a, m)));
         first = false;
@@ -121,6 +176,7 @@ std::string format_json(const std::vector<const ScenarioResult*>& results,
         out += i ? ",\n       {" : "\n       {";
         first = true;
         for (const auto& m : metric_table()) {
+          if (m.scale && !s.scale) continue;
           out += fmt::format("{}{}: {}", first ? "" : ", ", json_string(m.name),
                              json_number(r.runs[ai][i].*m.field));
           first = false;
@@ -145,6 +201,43 @@ std::string format_json(const std::vector<const ScenarioResult*>& results,
   return out;
 }
 
+namespace {
+
+// Scale scenarios: engines' figures pooled over clients, then the server's.
+std::string format_markdown_scale(const std::vector<const ScenarioResult*>& results) {
+  std::string out =
+      "\n| scale scenario | algorithm | seeds | engines | unsynced (all seeds) | sync median | "
+      "sync max (worst seed) | settled max | within 1 ms | RMS offset | max offset | requests at "
+      "server | time replies | KoD RATE | rate-limit drops | peak req/s | MRU peak / recycled | "
+      "compliant refused | abusers never limited / over bound | abuser max replies | counter "
+      "mismatches |\n"
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---"
+      ":"
+      "|---:|---:|\n";
+  for (const auto* r : results) {
+    if (!r->scenario.scale) continue;
+    for (Algorithm a : kAlgorithms) {
+      const int ai = static_cast<int>(a);
+      if (!r->ran[ai]) continue;
+      auto med = [&](std::string_view name) { return r->median(a, *find_metric(name)); };
+      out += fmt::format(
+          "| {} | {} | {} | {:g} | {:g} | {} | {} | {} | {} | {} | {} | {:g} | {:g} | {:g} | {:g} "
+          "| {:g} | {:g} / {:g} | {:g} | {:g} / {:g} | {:g} | {:g} |\n",
+          r->scenario.stem, algorithm_name(a), r->runs[ai].size(), med("clients"),
+          med("unsynced_clients"), fmt_time(med("sync_median_s")), fmt_time(med("sync_max_s")),
+          fmt_time(med("settle_max_s")), fmt_share(med("within_1ms")),
+          fmt_offset(med("rms_offset_s")), fmt_offset(med("max_offset_s")), med("server_received"),
+          med("server_replied"), med("server_kod"), med("server_rate_dropped"),
+          med("server_peak_rate"), med("mru_peak"), med("mru_recycled"), med("refused_compliant"),
+          med("unlimited_abusers"), med("abusers_over_bound"), med("abuser_replies_max"),
+          med("counter_mismatches"));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string format_markdown(const std::vector<const ScenarioResult*>& results,
                             const std::vector<std::vector<CheckResult>>& checks) {
   std::string out =
@@ -152,7 +245,12 @@ std::string format_markdown(const std::vector<const ScenarioResult*>& results,
       "| within 100 µs | RMS offset | max offset | RMS freq error | falseticker followed | "
       "holdover growth |\n"
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  bool any_scale = false;
   for (const auto* r : results) {
+    if (r->scenario.scale) {
+      any_scale = true;
+      continue;
+    }
     auto med = [&](Algorithm a, std::string_view name) { return r->median(a, *find_metric(name)); };
     for (Algorithm a : kAlgorithms) {
       const int ai = static_cast<int>(a);
@@ -170,7 +268,12 @@ std::string format_markdown(const std::vector<const ScenarioResult*>& results,
           panics > 0 ? fmt::format(" panicked in {:g} runs", panics) : "");
     }
   }
-  out += "\n| scenario | criterion (median over seeds) | status | figures |\n|---|---|---|---|\n";
+  if (any_scale) out += format_markdown_scale(results);
+  out +=
+      "\n| scenario | criterion (median over seeds; `unsynced_clients`, `refused_compliant`, "
+      "`kod_to_compliant`, `unlimited_abusers`, `abusers_over_bound`, `counter_mismatches` summed "
+      "over seeds; `sync_max_s`, `settle_max_s`, `mru_peak`, `abuser_replies_max` the worst seed) "
+      "| status | figures |\n|---|---|---|---|\n";
   for (size_t k = 0; k < results.size(); ++k) {
     for (const auto& c : checks[k]) {
       std::string expr = c.check.expression;

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "core/config/parser.h"
 
 namespace meridian::sim {
 
@@ -166,6 +169,45 @@ class Builder {
     return false;
   }
 
+  // Keys of [client] (and of engine [clients] groups). False if not one.
+  Result<bool> client_key(const Entry& e, ClientModel& c) const {
+    auto r = clock_key(e, c.clock);
+    if (!r || *r) return r;
+    if (e.key == "iburst") return assign(boolean(e), c.iburst);
+    if (e.key == "burst") return assign(boolean(e), c.burst);
+    if (e.key == "minpoll") return assign(number(e), c.minpoll);
+    if (e.key == "maxpoll") return assign(number(e), c.maxpoll);
+    if (e.key == "big_first_step") return assign(boolean(e), c.allow_big_first_step);
+    if (e.key == "slew_only") return assign(boolean(e), c.slew_only);
+    if (e.key == "step_threshold") return assign(seconds(e), c.step_threshold_s);
+    if (e.key == "stepout") return assign(seconds(e), c.stepout_s);
+    if (e.key == "panic") return assign(seconds(e), c.panic_threshold_s);
+    if (e.key == "minsane") return assign(number(e), c.minsane);
+    if (e.key == "drift_ppm") {
+      double v = 0;
+      r = assign(number(e), v);
+      c.drift_ppm = v;
+      return r;
+    }
+    return false;
+  }
+
+  // "A" or "A B" (uniform in [A, B]); with `durations` the bounds take units.
+  Result<Range> range(const Entry& e, bool durations) const {
+    auto w = words(e.value);
+    std::optional<double> lo, hi;
+    if (w.size() == 1 || w.size() == 2) {
+      lo = durations ? parse_duration(w[0]) : parse_number(w[0]);
+      hi = w.size() == 1 ? lo : (durations ? parse_duration(w[1]) : parse_number(w[1]));
+    }
+    if (!lo || !hi || *hi < *lo)
+      return error(e.line, fmt::format("{}: expected VALUE or LOW HIGH, got '{}'", e.key, e.value));
+    return Range{*lo, *hi};
+  }
+
+  Result<bool> clients_key(const Entry& e, ClientGroup& g) const;
+  Status build_scale(Scenario& s, const std::vector<Entry>& conf) const;
+
   template <typename T, typename U>
   static Result<bool> assign(Result<T> r, U& out) {
     if (!r) return r.error();
@@ -192,6 +234,8 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
 
   LinkModel default_link;
   std::map<std::string, std::vector<Entry>> link_overrides;
+  std::vector<Entry> server_conf;  // `conf` lines: the scale scenario's ntp.conf
+  std::vector<ClientGroup> groups;
 
   auto unknown = [&](const Entry& e, const Section& sec) {
     return error(e.line, fmt::format("unknown key '{}' in [{}]", e.key, sec.kind));
@@ -213,6 +257,16 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
           r = assign(seconds(e), s.sample_interval_s);
         } else if (e.key == "seeds") {
           r = assign(number(e), s.seeds);
+        } else if (e.key == "algorithms") {
+          const bool both = e.value == "both";
+          const bool ours = e.value == "ours" || e.value == "meridian";
+          const bool base = e.value == "baseline" || e.value == "rfc5905";
+          if (!both && !ours && !base)
+            return error(e.line, fmt::format("algorithms: expected both, meridian or rfc5905, "
+                                             "got '{}'",
+                                             e.value));
+          s.algorithms[0] = both || ours;
+          s.algorithms[1] = both || base;
         } else if (e.key == "holdover") {
           auto w = window(e);
           if (!w) return w.error();
@@ -223,39 +277,10 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
         if (!r) return r.error();
       }
     } else if (sec.kind == "client") {
-      auto& c = s.client;
       for (const auto& e : sec.entries) {
-        auto r = clock_key(e, c.clock);
+        auto r = client_key(e, s.client);
         if (!r) return r.error();
-        if (*r) continue;
-        if (e.key == "iburst") {
-          r = assign(boolean(e), c.iburst);
-        } else if (e.key == "burst") {
-          r = assign(boolean(e), c.burst);
-        } else if (e.key == "minpoll") {
-          r = assign(number(e), c.minpoll);
-        } else if (e.key == "maxpoll") {
-          r = assign(number(e), c.maxpoll);
-        } else if (e.key == "big_first_step") {
-          r = assign(boolean(e), c.allow_big_first_step);
-        } else if (e.key == "slew_only") {
-          r = assign(boolean(e), c.slew_only);
-        } else if (e.key == "step_threshold") {
-          r = assign(seconds(e), c.step_threshold_s);
-        } else if (e.key == "stepout") {
-          r = assign(seconds(e), c.stepout_s);
-        } else if (e.key == "panic") {
-          r = assign(seconds(e), c.panic_threshold_s);
-        } else if (e.key == "minsane") {
-          r = assign(number(e), c.minsane);
-        } else if (e.key == "drift_ppm") {
-          double v = 0;
-          r = assign(number(e), v);
-          c.drift_ppm = v;
-        } else {
-          return unknown(e, sec);
-        }
-        if (!r) return r.error();
+        if (!*r) return unknown(e, sec);
       }
     } else if (sec.kind == "link") {
       if (sec.arg.empty()) {
@@ -295,12 +320,25 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
           auto w = window(e);
           if (!w) return w.error();
           m.down.push_back(*w);
+        } else if (e.key == "conf") {
+          server_conf.push_back(e);
         } else {
           return unknown(e, sec);
         }
         if (!r) return r.error();
       }
       s.servers.push_back(std::move(m));
+    } else if (sec.kind == "clients") {
+      ClientGroup g;
+      g.name = sec.arg.empty() ? fmt::format("clients{}", groups.size() + 1) : sec.arg;
+      g.line = sec.line;
+      g.client.clock.resolution_s = 1e-6;
+      for (const auto& e : sec.entries) {
+        auto r = clients_key(e, g);
+        if (!r) return r.error();
+        if (!*r) return unknown(e, sec);
+      }
+      groups.push_back(std::move(g));
     } else if (sec.kind == "pass") {
       for (const auto& e : sec.entries) {
         Check c;
@@ -341,7 +379,133 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
   }
   if (!(s.duration_s > 0) || !(s.sample_interval_s > 0) || s.seeds < 1)
     return error(1, "duration, sample_interval and seeds must be positive");
+  if (!groups.empty()) {
+    s.scale.emplace();
+    s.scale->groups = std::move(groups);
+    if (auto st = build_scale(s, server_conf); !st) return st.error();
+  } else if (!server_conf.empty()) {
+    return error(server_conf.front().line, "conf: only in scale scenarios (with [clients])");
+  }
   return s;
+}
+
+Result<bool> Builder::clients_key(const Entry& e, ClientGroup& g) const {
+  auto set_range = [&](Range& out, bool durations) -> Result<bool> {
+    auto v = range(e, durations);
+    if (!v) return v.error();
+    out = *v;
+    return true;
+  };
+  if (e.key == "offset") return set_range(g.offset_s, true);
+  if (e.key == "freq_ppm") return set_range(g.freq_ppm, false);
+  if (e.key == "delay") return set_range(g.delay_s, true);
+  if (e.key == "drift_error") {
+    g.drift_error_ppm.emplace();
+    return set_range(*g.drift_error_ppm, false);
+  }
+  if (e.key == "count") {
+    auto v = number(e);
+    if (!v) return v.error();
+    if (*v < 1 || *v > 1e6 || *v != static_cast<int>(*v))
+      return error(e.line, "count: expected a whole number from 1 to 1000000");
+    g.count = static_cast<int>(*v);
+    return true;
+  }
+  if (e.key == "kind") {
+    if (e.value == "engine") {
+      g.kind = ClientGroup::Kind::kEngine;
+    } else if (e.value == "generator") {
+      g.kind = ClientGroup::Kind::kGenerator;
+    } else {
+      return error(e.line, fmt::format("kind: expected engine or generator, got '{}'", e.value));
+    }
+    return true;
+  }
+  if (e.key == "address") {
+    auto a = net::IpAddress::parse(e.value);
+    if (!a || a->family() != net::Family::kIPv4)
+      return error(e.line, fmt::format("address: expected an IPv4 address, got '{}'", e.value));
+    g.first_address = *a;
+    return true;
+  }
+  if (e.key == "start") {
+    auto w = window(e);
+    if (!w) return w.error();
+    g.start = *w;
+    return true;
+  }
+  if (e.key == "interval") {
+    auto v = seconds(e);
+    if (!v) return v.error();
+    if (!(*v > 0)) return error(e.line, "interval: must be positive");
+    g.interval_s = *v;
+    return true;
+  }
+  if (e.key == "delay_out" || e.key == "delay_back")
+    return error(e.line, fmt::format("{}: [clients] links are symmetric (use delay)", e.key));
+  auto r = client_key(e, g.client);
+  if (!r || *r) return r;
+  return link_key(e, g.link);
+}
+
+Status Builder::build_scale(Scenario& s, const std::vector<Entry>& conf) const {
+  if (s.servers.size() != 1)
+    return error(1, "a scale scenario ([clients]) has exactly one [server]");
+  using T = ServerModel::Type;
+  const auto type = s.servers[0].type;
+  if (type == T::kKod || type == T::kUnsync)
+    return error(1,
+                 "the server of a scale scenario answers through ServerCore: type kod and "
+                 "unsync are not supported (use conf = restrict … limited kod)");
+  // The conf lines, one per line, parsed by the real ntp.conf parser. Only
+  // the directives the server pipeline reads are allowed, so nothing is
+  // silently ignored.
+  std::string text;
+  for (const auto& e : conf) {
+    const auto w = words(e.value);
+    static const char* const kAllowed[] = {"restrict", "unrestrict", "discard", "mru"};
+    if (w.empty() ||
+        std::find(std::begin(kAllowed), std::end(kAllowed), w[0]) == std::end(kAllowed))
+      return error(e.line, "conf: only restrict, unrestrict, discard and mru lines are used");
+    text += e.value + "\n";
+  }
+  config::MemoryFileSource files;
+  s.scale->server_config = config::parse_config_text(text, path_, files);
+  for (const auto& d : s.scale->server_config.diagnostics) {
+    if (d.severity == config::Diagnostic::Severity::kWarning) continue;
+    const int k = d.where.line - 1;
+    const int line =
+        k >= 0 && k < static_cast<int>(conf.size()) ? conf[static_cast<size_t>(k)].line : 1;
+    return error(line, fmt::format("conf: {}", d.message));
+  }
+  for (const auto& r : s.scale->server_config.restricts) {
+    if (r.target == config::RestrictRule::Target::kHost)
+      return error(conf[static_cast<size_t>(std::max(r.where.line - 1, 0))].line,
+                   "conf: restrict takes addresses here (no name resolution)");
+  }
+  auto table = access::RestrictTable::build(s.scale->server_config.restricts);
+  if (!table) return error(1, fmt::format("conf: {}", table.error().message));
+  s.scale->restrict = std::move(*table);
+  // Each client has its own address (the server's MRU table is keyed by it).
+  std::vector<std::pair<uint64_t, const ClientGroup*>> ranges;
+  for (const auto& g : s.scale->groups) {
+    if (g.first_address.v4_value() == 0)
+      return error(g.line,
+                   fmt::format("[clients {}]: address (the first client's) is required", g.name));
+    const uint64_t first = g.first_address.v4_value();
+    if (first + static_cast<uint64_t>(g.count) > 0xffffffffull)
+      return error(g.line, fmt::format("[clients {}]: addresses run past 255.255.255.255", g.name));
+    ranges.emplace_back(first, &g);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    const auto& [first, prev] = ranges[i - 1];
+    if (first + static_cast<uint64_t>(prev->count) > ranges[i].first)
+      return error(ranges[i].second->line,
+                   fmt::format("[clients {}]: addresses overlap [clients {}]",
+                               ranges[i].second->name, prev->name));
+  }
+  return Status{};
 }
 
 }  // namespace

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/access/restrict_table.h"
+#include "core/config/config.h"
+#include "core/net/address.h"
 #include "core/result.h"
 #include "sim/link.h"
 #include "sim/sim_clock.h"
@@ -29,6 +32,44 @@ struct ClientModel {
   int minsane = 1;
 };
 
+// A value drawn per client: uniform in [lo, hi] (lo == hi: that value).
+struct Range {
+  double lo = 0;
+  double hi = 0;
+};
+
+// Scale scenarios (issue 6 scenario 8): a `[clients NAME]` section is a group
+// of `count` clients of one server. Engines are real ClientEngines with their
+// own clock and link; generators send a bare mode-3 request every `interval`
+// (a script in a loop: the misbehaving clients).
+struct ClientGroup {
+  enum class Kind { kEngine, kGenerator };
+  std::string name;
+  Kind kind = Kind::kEngine;
+  int count = 1;
+  net::IpAddress first_address;  // IPv4; member k has first_address + k
+  Window start;                  // each member starts at U[from, until)
+  ClientModel client;            // engines: the template; offset and freq drawn per member
+  Range offset_s;                // engines: initial clock error (clock − true)
+  Range freq_ppm;                // engines: intrinsic frequency error
+  // engines: a drift file holding the member's true correction (−freq_ppm)
+  // plus an error drawn from this range, ppm; none (a cold start) if unset.
+  std::optional<Range> drift_error_ppm;
+  Range delay_s;           // one-way base delay, both directions, per member
+  LinkModel link;          // jitter, loss… (base delays from delay_s)
+  double interval_s = 64;  // generators: request spacing
+  int line = 0;
+};
+
+// The one server of a scale scenario runs the real server pipeline
+// (server::ServerCore) configured by the `conf` lines of its section:
+// ntp.conf `restrict`, `discard` and `mru` directives.
+struct ScaleModel {
+  config::Config server_config;
+  access::RestrictTable restrict;  // built from server_config.restricts
+  std::vector<ClientGroup> groups;
+};
+
 struct Check {
   std::string expression;  // e.g. "ours.rms_offset_s <= 50us"
   bool expected_fail = false;
@@ -49,6 +90,8 @@ struct Scenario {
   ClientModel client;
   std::vector<ServerModel> servers;
   std::vector<Check> checks;
+  bool algorithms[2] = {true, true};  // `algorithms =`, indexed by Algorithm
+  std::optional<ScaleModel> scale;    // set when the file has [clients] sections
 };
 
 Result<Scenario> parse_scenario(const std::string& text, const std::string& path);

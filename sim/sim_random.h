@@ -23,6 +23,13 @@ enum class Stream : uint64_t {
   kServerKod = 200,    // + server index
   kLinkOut = 300,      // + server index (client → server)
   kLinkBack = 400,     // + server index (server → client)
+  // Scale scenarios: + client number (0 … total clients − 1), ids far apart.
+  kScaleSetup = 1ull << 32,  // the client's start time, clock and link parameters
+  kScaleClock = 2ull << 32,
+  kScaleEngine = 3ull << 32,
+  kScaleLinkOut = 4ull << 32,
+  kScaleLinkBack = 5ull << 32,
+  kScaleServer = 6ull << 32,  // + 0: the server's clock; + 1: its MRU hash key
 };
 
 // FNV-1a: a stable hash of the scenario's seed key.

@@ -12,6 +12,7 @@
 #include "core/engine/client_engine.h"
 #include "sim/event_queue.h"
 #include "sim/link.h"
+#include "sim/scale_run.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_random.h"
 #include "sim/sim_server.h"
@@ -39,31 +40,13 @@ struct Datagram {
 };
 
 engine::ClientConfig client_config(const Scenario& s, Algorithm algorithm) {
-  engine::ClientConfig c;
-  const auto& m = s.client;
+  std::vector<net::Endpoint> servers;
+  std::vector<std::string> names;
   for (size_t i = 0; i < s.servers.size(); ++i) {
-    source::AssociationOptions o;
-    o.endpoint = server_endpoint(i);
-    o.name = s.servers[i].name;
-    o.iburst = m.iburst;
-    o.burst = m.burst;
-    o.minpoll = std::clamp(m.minpoll, 3, 17);
-    o.maxpoll = std::clamp(m.maxpoll, o.minpoll, 17);
-    c.servers.push_back(o);
+    servers.push_back(server_endpoint(i));
+    names.push_back(s.servers[i].name);
   }
-  c.select.minsane = m.minsane;
-  auto& d = c.discipline;
-  d.step_threshold_s = m.step_threshold_s;
-  d.stepout_s = m.stepout_s;
-  d.panic_threshold_s = m.panic_threshold_s;
-  d.slew_only = m.slew_only;
-  d.allow_big_first_step = m.allow_big_first_step;
-  d.initial_frequency_ppm = m.drift_ppm;
-  d.min_poll_log2 = std::clamp(m.minpoll, 3, 17);
-  d.max_poll_log2 = std::clamp(m.maxpoll, d.min_poll_log2, 17);
-  c.use_rfc5905_discipline = algorithm == Algorithm::kRfc5905;
-  c.precision = precision_log2(m.clock.resolution_s);
-  return c;
+  return engine_config(s.client, servers, names, algorithm);
 }
 
 class Run {
@@ -228,7 +211,36 @@ RunResult Run::run() {
 
 }  // namespace
 
+engine::ClientConfig engine_config(const ClientModel& m, const std::vector<net::Endpoint>& servers,
+                                   const std::vector<std::string>& names, Algorithm algorithm) {
+  engine::ClientConfig c;
+  for (size_t i = 0; i < servers.size(); ++i) {
+    source::AssociationOptions o;
+    o.endpoint = servers[i];
+    o.name = i < names.size() ? names[i] : servers[i].address.to_string();
+    o.iburst = m.iburst;
+    o.burst = m.burst;
+    o.minpoll = std::clamp(m.minpoll, 3, 17);
+    o.maxpoll = std::clamp(m.maxpoll, o.minpoll, 17);
+    c.servers.push_back(o);
+  }
+  c.select.minsane = m.minsane;
+  auto& d = c.discipline;
+  d.step_threshold_s = m.step_threshold_s;
+  d.stepout_s = m.stepout_s;
+  d.panic_threshold_s = m.panic_threshold_s;
+  d.slew_only = m.slew_only;
+  d.allow_big_first_step = m.allow_big_first_step;
+  d.initial_frequency_ppm = m.drift_ppm;
+  d.min_poll_log2 = std::clamp(m.minpoll, 3, 17);
+  d.max_poll_log2 = std::clamp(m.maxpoll, d.min_poll_log2, 17);
+  c.use_rfc5905_discipline = algorithm == Algorithm::kRfc5905;
+  c.precision = precision_log2(m.clock.resolution_s);
+  return c;
+}
+
 RunResult run_once(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.scale) return run_scale(scenario, options);
   Run run(scenario, options);
   return run.run();
 }

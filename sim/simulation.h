@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/client_engine.h"
 #include "sim/metrics.h"
 #include "sim/scenario.h"
 
@@ -42,6 +43,12 @@ struct RunResult {
   uint64_t events = 0;
 };
 
+// Scale scenarios (scenario.scale) go to run_scale (scale_run.h).
 RunResult run_once(const Scenario& scenario, const RunOptions& options);
+
+// The engine configuration of client model `m` with these servers (names for
+// logs; the endpoint's address when missing).
+engine::ClientConfig engine_config(const ClientModel& m, const std::vector<net::Endpoint>& servers,
+                                   const std::vector<std::string>& names, Algorithm algorithm);
 
 }  // namespace meridian::sim
