@@ -39,6 +39,7 @@ const std::vector<MetricInfo>& metric_table() {
       {"abusers_over_bound", &Metrics::abusers_over_bound, A::kCount, true},
       {"abuser_replies_max", &Metrics::abuser_replies_max, A::kMax, true},
       {"abuser_answered", &Metrics::abuser_answered, A::kMedian, true},
+      {"abuser_caught_max_s", &Metrics::abuser_caught_max_s, A::kMax, true},
       {"counter_mismatches", &Metrics::counter_mismatches, A::kCount, true},
       {"server_received", &Metrics::server_received, A::kMedian, true},
       {"server_replied", &Metrics::server_replied, A::kMedian, true},

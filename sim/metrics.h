@@ -40,6 +40,7 @@ struct Metrics {
   double unlimited_abusers;    // clients polling too fast under `limited` never refused
   double abusers_over_bound;   // … answered more than the limiter's bound allows
   double abuser_replies_max;   // time replies to the most-answered such client
+  double abuser_caught_max_s;  // the latest first refusal of one, after its start
   double abuser_answered;      // share of their requests answered with time
   double counter_mismatches;   // server counter identities that failed
   double server_received;      // requests the server handled

@@ -60,6 +60,7 @@ struct Client {
   // What the server did with its requests (requests lost on the way out
   // never arrive, so they are not counted here).
   uint64_t sent = 0, arrived = 0, time = 0, kod = 0, no_reply = 0, other = 0;
+  double first_refused_s = kInf;  // first request not answered with time
 };
 
 // Two queues (wake-ups are small and by far the most frequent), one order:
@@ -307,6 +308,7 @@ void ScaleRun::at_server(double t, uint32_t c, const std::vector<std::byte>& byt
   using Fate = ScaleServer::Fate;
   if (handled.fate == Fate::kDown) return;
   ++client.arrived;
+  if (handled.fate != Fate::kTime) client.first_refused_s = std::min(client.first_refused_s, t);
   switch (handled.fate) {
     case Fate::kTime:
       ++client.time;
@@ -380,6 +382,7 @@ Metrics ScaleRun::finish() {
   std::vector<double> sync;
   double clients = 0, unsynced = 0, unsynced_end = 0, settle_max = 0;
   double refused = 0, kod_compliant = 0, unlimited = 0, over = 0, abuser_max = 0;
+  double caught_max = NAN;
   uint64_t abuser_arrived = 0, abuser_time = 0;
   for (const auto& c : clients_) {
     if (c.engine) {
@@ -415,6 +418,8 @@ Metrics ScaleRun::finish() {
       abuser_time += c.time;
       abuser_max = std::max(abuser_max, static_cast<double>(c.time));
       if (c.kod + c.no_reply == 0) unlimited += 1;
+      const double caught = c.first_refused_s - c.start_s;
+      caught_max = std::isnan(caught_max) ? caught : std::max(caught_max, caught);
       const double active_s = s_.duration_s - c.start_s;
       const double limit_s = 8 * head_s_;
       const double replies_bound =
@@ -442,6 +447,7 @@ Metrics ScaleRun::finish() {
   m.unlimited_abusers = unlimited;
   m.abusers_over_bound = over;
   m.abuser_replies_max = abuser_max;
+  m.abuser_caught_max_s = caught_max;
   m.abuser_answered =
       abuser_arrived ? static_cast<double>(abuser_time) / static_cast<double>(abuser_arrived) : NAN;
   std::vector<std::string> failures;
