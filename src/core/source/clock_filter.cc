@@ -37,9 +37,13 @@ size_t ClockFilter::rank(double now_s, std::array<Ranked, kFilterStages>& out) c
       ++n_empty;
       continue;
     }
-    const bool usable = marks_[i] != Mark::kRejected;
-    const double disp = usable ? aged_dispersion(*stages_[i], now_s) : kMaxDispersion_s;
-    if (disp < kMaxDispersion_s) {
+    const double disp = aged_dispersion(*stages_[i], now_s);
+    if (marks_[i] == Mark::kRejected) {
+      // A rejected spike was an answer, just a late one: never a candidate,
+      // but its dispersion is its own, not MAXDISP as for a missed poll.
+      // (Counting it as MAXDISP pushed ε of a young filter over maxdist.)
+      dead[n_dead++] = Ranked{i, disp};
+    } else if (disp < kMaxDispersion_s) {
       out[valid++] = Ranked{i, disp};
     } else {
       dead[n_dead++] = Ranked{i, kMaxDispersion_s};
@@ -119,7 +123,10 @@ bool ClockFilter::add(const FilterSample& sample, double now_s) {
   // last used, so the discipline never sees time run backwards (RFC 5905 §10).
   if (cand.time_s <= last_used_time_s_) return false;
 
-  if (last_ && !jump_confirmed) {
+  // The spike test needs a jitter measured over a few samples: with fewer,
+  // ψ is noise about a couple of microsecond-apart values and would hold
+  // ordinary samples as spikes.
+  if (last_ && !jump_confirmed && valid >= kSpikeMinStages) {
     const double gate = kSpikeGate * std::max(last_->jitter_s, cand.dispersion_s);
     const bool jumped = std::abs(cand.offset_s - last_->offset_s) > gate;
     const bool more_delay = cand.delay_s > last_->delay_s;

@@ -13,7 +13,8 @@
 //  * Candidate = the valid stage with the smallest delay (ties: the newer).
 //  * Newer-only ("prime directive", RFC 5905 §10): a candidate no newer than
 //    the last sample handed out is not handed out again; add() returns false.
-//  * Popcorn spike (RFC 5905 §10, SGATE = 3): a candidate is *held* when
+//  * Popcorn spike (RFC 5905 §10, SGATE = 3), once at least 4 stages are
+//    valid (ψ from fewer samples is not a yardstick): a candidate is *held* when
 //      |θ_cand − θ_last| > SGATE · max(ψ_last, ε_cand)   and   δ_cand > δ_last
 //    where ψ_last is the jitter when the last output was handed out, ε_cand
 //    the candidate's own dispersion when it was measured (precisions + Φ·δ, a
@@ -26,9 +27,11 @@
 //    persists and the spike test is skipped once (the held sample or the
 //    confirming one is handed out, whichever has the smaller delay);
 //    otherwise the held sample is marked rejected and never selected again
-//    (it counts as a missing stage). So a sample is held at most once.
+//    (it stays in the dispersion sum with its own dispersion, not MAXDISP:
+//    the server did answer). So a sample is held at most once.
 //  * Filter dispersion ε = Σ_{i=0..7} ε_i / 2^(i+1), stages sorted valid-first
-//    by delay, invalid stages counting MAXDISP (RFC 5905 §10).
+//    by delay, invalid stages counting MAXDISP (RFC 5905 §10), rejected
+//    spikes their own dispersion.
 //  * Jitter ψ = sqrt( Σ_{i=1..m−1} (θ_i − θ_0)² / (m − 1) ) over the m valid
 //    stages sorted by delay (θ_0 = candidate); 0 when m ≤ 1. The floor at the
 //    system precision is the caller's business.
@@ -40,8 +43,9 @@
 
 namespace meridian::source {
 
-inline constexpr size_t kFilterStages = 8;  // NSTAGE
-inline constexpr double kSpikeGate = 3.0;   // SGATE (RFC 5905 §7.2)
+inline constexpr size_t kFilterStages = 8;    // NSTAGE
+inline constexpr double kSpikeGate = 3.0;     // SGATE (RFC 5905 §7.2)
+inline constexpr size_t kSpikeMinStages = 4;  // valid stages before spikes are tested
 
 struct FilterSample {
   double offset_s = 0;
