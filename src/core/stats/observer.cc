@@ -6,7 +6,7 @@
 namespace meridian::stats {
 
 ObservedRecords StatsObserver::observe(const engine::SystemView& system,
-                                       std::span<const engine::PeerView> peers) {
+                                       std::span<const engine::PeerView> peers, double stepped_s) {
   ObservedRecords out;
   control::ControlSnapshot snapshot;  // what the peer status word is computed from
   snapshot.system = system;
@@ -17,7 +17,7 @@ ObservedRecords StatsObserver::observe(const engine::SystemView& system,
     PeerRecord r;
     r.address = p.options.endpoint.address;
     r.status = control::peer_status(snapshot, p);
-    r.offset_s = p.state.filter->offset_s;
+    r.offset_s = p.state.filter->offset_s + stepped_s;
     r.delay_s = p.state.filter->delay_s;
     r.dispersion_s = p.state.filter->dispersion_s;
     r.jitter_s = p.state.filter->jitter_s;

@@ -5,7 +5,8 @@
 //  * peerstats: an association whose clock filter handed out a newer sample
 //    (its filter output time moved forward) gives one line, with the
 //    filter's offset, delay, dispersion and jitter and the peer status word
-//    — the classic daemon records at the same moment (clock_filter).
+//    — the classic daemon records at the same moment (clock_filter). The
+//    offset is the one measured, before any step the sample caused.
 //  * loopstats: a system peer whose filter output is newer than the last one
 //    recorded is exactly when the engine feeds the discipline a new offset
 //    (ClientEngine::reselect); one line with the combined offset (0 after a
@@ -31,8 +32,12 @@ struct ObservedRecords {
 
 class StatsObserver {
  public:
-  ObservedRecords observe(const engine::SystemView& system,
-                          std::span<const engine::PeerView> peers);
+  // `stepped_s`: the clock steps (positive = forward) made by the event just
+  // handled. The engine corrects stored samples for a step (their θ shrinks
+  // by it) before the views are read; adding it back records the offset as
+  // measured, as the classic daemon does (it records before stepping).
+  ObservedRecords observe(const engine::SystemView& system, std::span<const engine::PeerView> peers,
+                          double stepped_s = 0);
 
  private:
   static constexpr double kNever = -std::numeric_limits<double>::infinity();

@@ -55,6 +55,18 @@ TEST(StatsObserverTest, OnePeerLinePerNewFilterSample) {
   EXPECT_EQ(r.peers[1].address, net::IpAddress::v4({192, 0, 2, 2}));
 }
 
+TEST(StatsObserverTest, OffsetsAreRecordedAsMeasuredBeforeAStep) {
+  // The engine stepped the clock back 0.25 s after this sample and shifted
+  // the stored offset by it (θ − (−0.25)); the record shows θ as measured.
+  StatsObserver obs;
+  const std::vector<engine::PeerView> peers = {peer(0, 1, 5.0)};
+  auto r = obs.observe(system_following(0), peers, -0.25);
+  ASSERT_EQ(r.peers.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.peers[0].offset_s, 0.001 - 0.25);
+  ASSERT_TRUE(r.loop.has_value());
+  EXPECT_DOUBLE_EQ(r.loop->offset_s, -0.0025);  // the residual, as the engine reports it
+}
+
 TEST(StatsObserverTest, StatusWordIsTheModeSixOne) {
   StatsObserver obs;
   const std::vector<engine::PeerView> peers = {peer(0, 1, 5.0)};
