@@ -72,12 +72,13 @@ bool wait_for_lines(const std::vector<std::string>& files, double timeout_s) {
 TEST_F(NtpdStats, LoopAndPeerStatisticsOnBothSidesOfAVirtualMidnight) {
   const std::string stats_dir = dir_ + "/stats";
   std::filesystem::create_directory(stats_dir);
-  // The server's virtual clock starts 6 s before the host's next UTC midnight.
+  // The server's virtual clock starts 10 s before the host's next UTC midnight
+  // (time for run 1 even on a slow machine).
   const int64_t now_s = platform::read_realtime().seconds_since_1900();
   const int64_t to_midnight = stats::kSecondsPerDay - now_s % stats::kSecondsPerDay;
-  const double offset_s = static_cast<double>(to_midnight) - 6.0;
-  const auto midnight = std::chrono::steady_clock::now() + std::chrono::seconds(6);
-  const int64_t day1 = stats::mjd_of(time::NtpTime::from_parts(now_s + to_midnight - 6, 0));
+  const double offset_s = static_cast<double>(to_midnight) - 10.0;
+  const auto midnight = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const int64_t day1 = stats::mjd_of(time::NtpTime::from_parts(now_s + to_midnight - 10, 0));
   const int64_t day2 = day1 + 1;
   const uint16_t server_port = testing::free_udp_port();
   auto server =
@@ -126,9 +127,9 @@ TEST_F(NtpdStats, LoopAndPeerStatisticsOnBothSidesOfAVirtualMidnight) {
       ASSERT_TRUE(p) << p.error().message << ": " << line;
       EXPECT_EQ(p->stamp.mjd, day) << line;
       if (day == day1) {  // the last seconds of day 1, the first of day 2
-        EXPECT_GT(p->stamp.seconds, 86390) << line;
+        EXPECT_GT(p->stamp.seconds, 86380) << line;
       } else {
-        EXPECT_LT(p->stamp.seconds, 10) << line;
+        EXPECT_LT(p->stamp.seconds, 30) << line;
       }
       EXPECT_EQ(p->record.address.to_string(), "127.0.0.1") << line;
       EXPECT_EQ(p->record.status & 0x8000, 0x8000) << line;  // configured
