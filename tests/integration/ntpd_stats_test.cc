@@ -160,6 +160,44 @@ TEST_F(NtpdStats, LoopAndPeerStatisticsOnBothSidesOfAVirtualMidnight) {
   }
 }
 
+// SIGHUP with statistics added: the sets are opened without a restart. (The
+// reload also adds a server line, whose new association's first sample is
+// certain to be recorded.)
+TEST_F(NtpdStats, AReloadEnablesStatistics) {
+  const std::string stats_dir = dir_ + "/stats";
+  std::filesystem::create_directory(stats_dir);
+  const std::string local = "server 127.127.1.0\nfudge 127.127.1.0 stratum 2\n";
+  const uint16_t a = testing::free_udp_port();
+  const uint16_t b = testing::free_udp_port();
+  auto server_a = testing::start_ntpd(kBin, dir_, "a", local, a);
+  auto server_b = testing::start_ntpd(kBin, dir_, "b", local, b);
+  auto client =
+      testing::start_ntpd(kBin, dir_, "client", fmt::format("server 127.0.0.1 port {} iburst\n", a),
+                          testing::free_udp_port(), 0.05, 0);
+  for (int i = 0; i < 50 && client->stderr_text().find("synchronised to") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(client->stderr_text().find("synchronised to"), std::string::npos)
+      << client->stderr_text();
+  EXPECT_TRUE(std::filesystem::is_empty(stats_dir));
+
+  testing::write_file(dir_ + "/client.conf",
+                      fmt::format("statsdir {}\nstatistics peerstats\n"
+                                  "server 127.0.0.1 port {} iburst\nserver 127.0.0.1 port {} "
+                                  "iburst\n",
+                                  stats_dir, a, b));
+  client->signal(SIGHUP);
+  EXPECT_TRUE(wait_for_lines({stats_dir + "/peerstats"}, 5)) << client->stderr_text();
+  for (const auto& line : read_lines(stats_dir + "/peerstats")) {
+    auto p = stats::parse_peerstats(line);
+    ASSERT_TRUE(p) << p.error().message << ": " << line;
+    EXPECT_EQ(p->record.address.to_string(), "127.0.0.1");
+    EXPECT_LT(std::fabs(p->record.offset_s), 0.01) << line;  // synchronised by then
+  }
+  EXPECT_TRUE(client->running()) << client->stderr_text();
+}
+
 TEST_F(NtpdStats, AnUnwritableStatsdirIsLoggedOnceAndTheDaemonRuns) {
   const uint16_t server_port = testing::free_udp_port();
   auto server = testing::start_ntpd(
