@@ -17,6 +17,7 @@
 #include "daemon/name_lookups.h"
 #include "daemon/server_loop.h"
 #include "daemon/server_setup.h"
+#include "daemon/stats_recorder.h"
 #include "daemon/upstreams.h"
 #include "platform/clock.h"
 #include "platform/disk_file_source.h"
@@ -195,6 +196,9 @@ int run_ntpd(const Options& o) {
     log.error("-q: no usable server in the configuration");
     return 1;
   }
+  // Statistics files (loopstats, peerstats, sysstats; reconfigured on reload).
+  StatsRecorder stats(cfg, **clock, log, monotonic_s());
+  attach_statistics(stats, loop);
   loop.on_reload([&] {
     auto next = load_config(o);
     if (!next) {
@@ -228,6 +232,7 @@ int run_ntpd(const Options& o) {
     const bool tinker_changed = !(fresh.tinker == cfg.tinker);
     (*core)->reconfigure(std::move(*policy), keep_limiter);
     cfg = std::move(fresh);
+    stats.reconfigure(cfg);
     UpstreamChanges changes;
     if (!client && !cfg.associations.empty()) start_client();
     if (client) {

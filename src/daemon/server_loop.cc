@@ -307,9 +307,10 @@ int ServerLoop::run(SignalFlags& flags) {
       refresh_view();
       next_view_refresh_ns_ = now + kViewRefreshInterval;
     }
-    if (periodic_ && now >= next_periodic_ns_) {
-      if (next_periodic_ns_ != 0) periodic_();
-      next_periodic_ns_ = now + periodic_interval_ns_;
+    for (auto& p : periodic_) {
+      if (now < p.next_ns) continue;
+      if (p.next_ns != 0) p.task();
+      p.next_ns = now + p.interval_ns;
     }
     int64_t client_due = now + kSecond;
     if (client_ != nullptr) {
@@ -433,6 +434,8 @@ void ServerLoop::apply(const std::vector<engine::Action>& actions) {
     if (stop_) break;  // -q done or panic: the rest of the batch must not run
   }
   refresh_view();
+  if (client_observer_)
+    client_observer_(static_cast<double>(platform::read_monotonic_ns()) * 1e-9, actions);
 }
 
 }  // namespace meridian::daemon

@@ -45,6 +45,8 @@ class ServerLoop {
   std::vector<net::Endpoint> bound() const;
   // Attaches the client (upstream servers); optional: a pure server runs without.
   void attach_client(engine::ClientEngine* client) { client_ = client; }
+  // The attached client, if any (it may be attached later, on a reload).
+  const engine::ClientEngine* client() const { return client_; }
   // The server/pool lines behind the client's associations, and how their
   // names get resolved (both needed for names; literals work without).
   void attach_upstreams(Upstreams* upstreams, NameLookups* lookups) {
@@ -59,11 +61,19 @@ class ServerLoop {
   void on_clock_update(std::function<bool(const engine::Action&)> hook) {
     update_hook_ = std::move(hook);
   }
-  // Runs `task` every `interval_s` seconds of monotonic time (e.g. driftfile writes).
+  // Runs `task` every `interval_s` seconds of monotonic time (e.g. driftfile
+  // writes, sysstats), the first time one interval after run() starts.
   void every(double interval_s, std::function<void()> task) {
-    periodic_interval_ns_ = static_cast<int64_t>(interval_s * 1e9);
-    periodic_ = std::move(task);
+    periodic_.push_back({static_cast<int64_t>(interval_s * 1e9), 0, std::move(task)});
   }
+  // Runs `observer(now_s, actions)` after each client event (the engine
+  // handled a reply or its timer; `actions` are what it asked for, already
+  // carried out), e.g. the statistics recorder reading the views.
+  using ClientObserver =
+      std::function<void(double now_s, const std::vector<engine::Action>& actions)>;
+  void after_client_event(ClientObserver observer) { client_observer_ = std::move(observer); }
+  // The server counters since start (mode 6 ss_* variables, sysstats).
+  control::ServerStatistics statistics(double now_s) const;
 
  private:
   void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
@@ -88,13 +98,16 @@ class ServerLoop {
   double next_upkeep_s_ = 0;
   std::function<void()> reload_hook_;
   std::unique_ptr<control::ControlResponder> control_;  // mode 6 (ntpq, ntpstat)
-  control::ServerStatistics statistics(double now_s) const;
   double started_s_ = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
   std::string processor_, system_name_;  // uname(), for mode 6
   std::function<bool(const engine::Action&)> update_hook_;
-  std::function<void()> periodic_;
-  int64_t periodic_interval_ns_ = 0;
-  int64_t next_periodic_ns_ = 0;
+  struct Periodic {
+    int64_t interval_ns;
+    int64_t next_ns;  // 0: not scheduled yet
+    std::function<void()> task;
+  };
+  std::vector<Periodic> periodic_;
+  ClientObserver client_observer_;
   double last_synchronised_s_ = started_s_;  // monotonic; for `tos orphanwait`
   bool orphan_ = false;
   bool sync_refusal_logged_ = false;  // kernel sync-status refusals: logged once
