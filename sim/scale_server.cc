@@ -57,15 +57,7 @@ ScaleServer::Handled ScaleServer::handle(double t, std::span<const std::byte> re
   const double rx_s = clock_.reading_s(t);
   const time::NtpTime rx = to_ntp(rx_s);
   const time::NtpTime tx = to_ntp(rx_s + model_.hold_s);
-  server::ServerView view;
-  view.leap = wire::LeapIndicator::kNoWarning;
-  view.stratum = model_.stratum;
-  view.precision = precision_log2_;
-  view.reference_id = wire::kiss_code("GPS\0");
-  view.reference_time = rx;
-  view.root_delay_s = 0;
-  view.root_dispersion_s = 1e-5;
-  core_.set_view(view);
+  core_.set_view(synchronised_view(model_.stratum, precision_log2_, rx));
 
   auto reply = core_.handle(request, client, rx, tx, t);
   mru_peak_ = std::max(mru_peak_, core_.limiter().mru().size());

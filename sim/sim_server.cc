@@ -33,6 +33,19 @@ int8_t precision_log2(double resolution_s) {
   return static_cast<int8_t>(std::clamp(std::ceil(std::log2(resolution_s)), -30.0, 0.0));
 }
 
+server::ServerView synchronised_view(uint8_t stratum, int8_t precision_log2,
+                                     time::NtpTime reference) {
+  server::ServerView view;
+  view.leap = wire::LeapIndicator::kNoWarning;
+  view.stratum = stratum;
+  view.precision = precision_log2;
+  view.reference_id = wire::kiss_code("GPS\0");
+  view.reference_time = reference;
+  view.root_delay_s = 0;
+  view.root_dispersion_s = 1e-5;
+  return view;
+}
+
 SimServer::SimServer(const ServerModel& model, uint64_t clock_seed, uint64_t kod_seed)
     : model_(model),
       clock_(model.clock, clock_seed),
@@ -55,13 +68,7 @@ std::optional<Reply> SimServer::handle(double t, std::span<const std::byte> requ
   if (model_.type == ServerModel::Type::kUnsync) {
     view = server::ServerView::unsynchronised(precision_log2_);
   } else {
-    view.leap = wire::LeapIndicator::kNoWarning;
-    view.stratum = model_.stratum;
-    view.precision = precision_log2_;
-    view.reference_id = wire::kiss_code("GPS\0");
-    view.reference_time = rx;
-    view.root_delay_s = 0;
-    view.root_dispersion_s = 1e-5;
+    view = synchronised_view(model_.stratum, precision_log2_, rx);
   }
   server::Admission admission;
   if (model_.type == ServerModel::Type::kKod && kod_draw < model_.kod_probability) {

@@ -19,10 +19,16 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/server/server_view.h"
 #include "sim/link.h"
 #include "sim/sim_clock.h"
 
 namespace meridian::sim {
+
+// What a simulated synchronised server (its clock set by a perfect
+// reference, last at `reference`) tells its clients.
+server::ServerView synchronised_view(uint8_t stratum, int8_t precision_log2,
+                                     time::NtpTime reference);
 
 struct ServerModel {
   enum class Type { kGood, kFalseticker, kDrifting, kKod, kUnsync, kDisappearing };
