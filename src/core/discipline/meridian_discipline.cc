@@ -33,7 +33,7 @@ constexpr size_t kMinWindow = 6;    // never shrink the window below this
 // white phase noise, and a long poll after short ones gives the newest sample
 // a large lever on the line.
 constexpr size_t kPollUpSamples = kMaxSamples;
-constexpr int kPollScoreLimit = 8;      // hysteresis of the poll counter
+constexpr int kPollScoreLimit = 8;  // hysteresis of the poll counter
 // Poll may grow only while the line's residuals are below this: on a noisy
 // path the error is averaged down by more samples, not by a longer span
 // (simulator scenarios 5 and 6: RMS 466 → 209 µs and 495 → 287 µs), and
