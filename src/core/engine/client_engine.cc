@@ -154,9 +154,17 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   const auto previous = system_peer_;
   system_peer_ = sel.system_peer;
   // At start-up, wait until a majority of the configured servers have
-  // answered: iburst replies arrive within milliseconds of each other, and
-  // the first one alone must not be able to step us to a falseticker.
-  if (!ever_synchronised_ && candidates.size() * 2 <= live_count()) system_peer_.reset();
+  // answered and pass the sanity checks (the voters of the intersection):
+  // iburst replies arrive within milliseconds of each other, and the first
+  // one alone must not be able to step us to a falseticker. Counting voters,
+  // not answers, matters when good servers missed their first polls: their
+  // dispersion then exceeds maxdist for a while, and a lone acceptable liar
+  // would otherwise be a majority of one.
+  const auto voters =
+      static_cast<size_t>(std::count_if(sel.tally.begin(), sel.tally.end(), [](select::Tally t) {
+        return t != select::Tally::kReject;
+      }));
+  if (!ever_synchronised_ && voters * 2 <= live_count()) system_peer_.reset();
   if (system_peer_) ever_synchronised_ = true;
   if (!system_peer_) {
     if (previous) {

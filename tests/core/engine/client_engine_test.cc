@@ -21,6 +21,7 @@ struct FakeServer {
   double offset_s = 0;  // server clock − true time
   uint8_t stratum = 2;
   std::optional<uint32_t> kiss;
+  double silent_until_s = 0;  // not answering yet (still starting up)
 };
 
 // The client's clock: true time + offset, running at (freq_error + correction) ppm.
@@ -73,6 +74,7 @@ class Harness {
     for (size_t i = 0; i < out.size(); ++i) {
       if (auto* send = std::get_if<SendRequest>(&out[i])) {
         const FakeServer& s = servers_[send->association];
+        if (now_s_ < s.silent_until_s) continue;
         auto request = wire::parse_header(send->bytes);
         ASSERT_TRUE(request.ok());
         const NtpTime server_rx = true_time() + NtpDuration::from_seconds(one_way_s + s.offset_s);
@@ -174,6 +176,24 @@ TEST(ClientEngine, RemovingTheSystemPeerSwitchesToAnotherAtOnce) {
   // And it keeps running without the removed one.
   h.run(60);
   EXPECT_TRUE(h.engine().system(60).system_peer.has_value());
+}
+
+TEST(ClientEngine, GoodServersLateToStartDoNotLeaveTheLiarAMajorityOfOne) {
+  // The two good servers miss the first iburst polls (their filters then
+  // carry MAXDISP stages and fail maxdist for a while); the liar answers
+  // from the start.
+  Harness h({{server_at(1), 0.0, 3, std::nullopt, 5.0},
+             {server_at(2), 0.0002, 3, std::nullopt, 5.0},
+             {server_at(3), 0.5, 1}},
+            0.1, 0);
+  for (double t = 0.5; t < 900; t += 0.5) {
+    h.run(t);
+    const auto sys = h.engine().system(t);
+    if (sys.system_peer) {
+      ASSERT_NE(*sys.system_peer, 2u) << "followed the falseticker at " << t;
+    }
+  }
+  EXPECT_LT(std::fabs(h.clock().offset_s), 0.002);
 }
 
 TEST(ClientEngine, KissRateIsLoggedAndBacksOff) {
