@@ -277,12 +277,13 @@ void on_sigsys(int, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-int open_syslog_socket() {
+int open_syslog_socket(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) return -1;
   const int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
   if (fd < 0) return -1;
-  sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::strcpy(addr.sun_path, "/dev/log");
+  std::memcpy(addr.sun_path, path.data(), path.size());
   if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
     return -1;
@@ -364,7 +365,7 @@ Result<int> install_seccomp_filter(const SeccompReport& where) {
     g_reported[nr] = 0;
   }
   g_report_fd = where.fd;
-  if (where.syslog && g_syslog_fd < 0) g_syslog_fd = open_syslog_socket();
+  if (where.syslog && g_syslog_fd < 0) g_syslog_fd = open_syslog_socket(where.syslog_path);
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);

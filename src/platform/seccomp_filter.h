@@ -27,8 +27,10 @@ struct SeccompReport {
   // logfile, or stderr in the foreground)...
   int fd = 2;
   // ...or syslog (facility daemon, ident "ntpd"): a datagram sent on a
-  // socket connected to /dev/log now, before the filter is loaded.
+  // socket connected to `syslog_path` now, before the filter is loaded
+  // (stderr if that fails).
   bool syslog = false;
+  std::string syslog_path = "/dev/log";
 };
 
 // Installs the SIGSYS handler, then loads the filter (which also sets

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <utime.h>
@@ -236,17 +237,17 @@ TEST_F(NtpdService, DaemonisesWithTheFinalPidLoggingToItsLogfileAfterTheDrop) {
   EXPECT_EQ(log.find("forbidden system call"), std::string::npos) << log;
 }
 
-// A datagram socket standing in for systemd's notification socket.
-class NotifySocket {
+// A bound AF_UNIX datagram socket: systemd's notification socket or /dev/log.
+class DatagramSink {
  public:
-  explicit NotifySocket(const std::string& path) : path_(path) {
+  explicit DatagramSink(const std::string& path) : path_(path) {
     fd_ = socket(AF_UNIX, SOCK_DGRAM, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
     bound_ = bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
   }
-  ~NotifySocket() {
+  ~DatagramSink() {
     close(fd_);
     unlink(path_.c_str());
   }
@@ -284,7 +285,7 @@ TEST_F(NtpdService, NotifiesReadyStatusWatchdogAndStoppingAfterTheDrop) {
   // root's socket in root's directory: reachable after the drop only
   // because ntpd connects to it at start-up.
   const std::string path = dir_ + "/notify";
-  NotifySocket manager(path);
+  DatagramSink manager(path);
   ASSERT_TRUE(manager.bound());
   Process ntpd(ntpd_args({"-n", "-u", "nobody"}), dir_,
                {"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=600000"});
@@ -315,7 +316,7 @@ TEST_F(NtpdService, StatusFollowsTheClientsSynchronisation) {
   auto server = testing::start_ntpd(kBin, dir_, "server", kLocalClock, server_port);
   testing::write_file(config_, fmt::format("server 127.0.0.1 port {} iburst\n", server_port));
   const std::string path = dir_ + "/notify";
-  NotifySocket manager(path);
+  DatagramSink manager(path);
   ASSERT_TRUE(manager.bound());
   Process client(ntpd_args({"-n", "--clock-offset", "0.1"}), dir_, {"NOTIFY_SOCKET=" + path});
   auto ready = manager.until("READY=1", 5);
@@ -326,6 +327,46 @@ TEST_F(NtpdService, StatusFollowsTheClientsSynchronisation) {
   EXPECT_TRUE(synced.has_value()) << seen << client.stderr_text();
   client.signal(SIGTERM);
   EXPECT_EQ(client.wait(5), 0) << client.stderr_text();
+}
+
+TEST_F(NtpdService, LogsToSyslogAsDaemonNtpdAfterTheDrop) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (!exists("/usr/bin/unshare")) GTEST_SKIP() << "needs unshare (util-linux)";
+  // A private /dev in a mount namespace of its own: /dev/null, and a test
+  // socket as /dev/log. Nothing outside the namespace sees it.
+  const std::string dev = dir_ + "/dev";
+  ASSERT_EQ(mkdir(dev.c_str(), 0755), 0);
+  ASSERT_EQ(mknod((dev + "/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  DatagramSink syslog(dev + "/log");
+  ASSERT_TRUE(syslog.bound());
+  const std::string pidfile = run_dir_ + "/ntpd.pid";
+  std::string command = fmt::format("mount --bind {} /dev && exec", dev);
+  for (const auto& a : ntpd_args({"-u", "nobody", "-p", pidfile})) command += " " + a;
+  Process starter(
+      {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", command}, dir_);
+  ASSERT_EQ(starter.wait(5), 0) << starter.stderr_text();
+  std::string seen;
+  const auto confined = syslog.until("seccomp filter active", 5, &seen);
+  const std::string pid_text = slurp(pidfile);
+  ASSERT_FALSE(pid_text.empty()) << seen;
+  const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() { kill(pid, SIGKILL); }
+  } reaper{pid};
+  ASSERT_TRUE(confined.has_value()) << seen;
+  // RFC 3164 as glibc's syslog() sends it: <facility*8+severity>, ident ntpd
+  // with the daemon's pid. daemon = 3: notice = <29>, info = <30>.
+  EXPECT_EQ(confined->rfind("<30>", 0), 0u) << *confined;
+  EXPECT_NE(confined->find(fmt::format(" ntpd[{}]: seccomp filter active", pid)), std::string::npos)
+      << *confined;
+  EXPECT_NE(seen.find("<29>"), std::string::npos) << seen;
+  EXPECT_NE(seen.find(fmt::format("ntpd[{}]: running as user nobody", pid)), std::string::npos)
+      << seen;
+  kill(pid, SIGTERM);
+  EXPECT_TRUE(syslog.until(fmt::format("ntpd[{}]: exiting on signal", pid), 5).has_value());
+  EXPECT_TRUE(wait_gone(pid, 5));
+  EXPECT_FALSE(exists(pidfile));
 }
 
 TEST_F(NtpdService, TheDriftFileStaysWritableAfterTheDrop) {

@@ -4,12 +4,16 @@
 #include "platform/seccomp_filter.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -23,13 +27,12 @@ namespace {
 // Runs `body` in a child with the filter installed (reports into a pipe);
 // returns (exit status, everything reported).
 template <typename Body>
-std::pair<int, std::string> run_confined(Body body) {
+std::pair<int, std::string> run_confined(Body body, SeccompReport report = {}) {
   int fds[2];
   if (pipe(fds) != 0) return {-1, "pipe failed"};
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    SeccompReport report;
     report.fd = fds[1];
     if (!install_seccomp_filter(report)) _exit(90);
     _exit(body());
@@ -62,6 +65,40 @@ TEST(SeccompFilter, AForbiddenCallIsLoggedOnceAndFailsWithEperm) {
   EXPECT_EQ(log.find(expected, at + 1), std::string::npos) << "reported once per call: " << log;
   // The Logger's prefix: "26 Nov 10:12:05 ntpd[PID]: ".
   EXPECT_NE(log.find(" ntpd["), std::string::npos) << log;
+}
+
+TEST(SeccompFilter, WithSyslogTheReportIsADaemonErrDatagram) {
+  // A datagram socket standing in for /dev/log.
+  const std::string path = "/tmp/meridian-seccomp-syslog-" + std::to_string(getpid());
+  unlink(path.c_str());
+  const int log = socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  ASSERT_EQ(bind(log, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  SeccompReport report;
+  report.syslog = true;
+  report.syslog_path = path;
+  auto [status, written] = run_confined(
+      [] { return syscall(SYS_getpriority, PRIO_PROCESS, 0) == -1 && errno == EPERM ? 0 : 1; },
+      report);
+  EXPECT_EQ(status, 0) << written;
+  EXPECT_EQ(written, "") << "nothing on the fallback descriptor";
+  pollfd p{log, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 1000), 1);
+  char buf[512];
+  const ssize_t n = recv(log, buf, sizeof(buf), 0);
+  close(log);
+  unlink(path.c_str());
+  ASSERT_GT(n, 0);
+  const std::string datagram(buf, static_cast<size_t>(n));
+  // RFC 3164 as glibc sends it: <daemon.err = 27>Mmm dd hh:mm:ss ntpd[PID]: …
+  EXPECT_EQ(datagram.rfind("<27>", 0), 0u) << datagram;
+  EXPECT_NE(datagram.find(" ntpd["), std::string::npos) << datagram;
+  EXPECT_NE(datagram.find("]: seccomp: forbidden system call " + std::to_string(SYS_getpriority) +
+                          " (getpriority)"),
+            std::string::npos)
+      << datagram;
 }
 
 TEST(SeccompFilter, TheDaemonsSteadyStateCallsStillWork) {
