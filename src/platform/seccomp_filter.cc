@@ -1,6 +1,8 @@
 #include "platform/seccomp_filter.h"
 
 #include <fmt/format.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -355,8 +357,13 @@ Result<int> install_seccomp_filter(const SeccompReport& where) {
   // netlink for interface scans. Nothing else (no raw or packet sockets).
   if (auto s = count(filter.allow("socket", 0, {AF_INET, AF_INET6, AF_UNIX, AF_NETLINK})); !s)
     return s.error();
-  // ioctl: resolver's FIONREAD, FIONBIO, stdio's isatty (TCGETS) only.
-  if (auto s = count(filter.allow("ioctl", 1, {FIONREAD, FIONBIO, TCGETS})); !s) return s.error();
+  // ioctl: the resolver's FIONREAD and FIONBIO, stdio's isatty (TCGETS),
+  // if_nametoindex/if_indextoname in interface scans (SIOCGIFINDEX,
+  // SIOCGIFNAME): all read-only queries.
+  if (auto s =
+          count(filter.allow("ioctl", 1, {FIONREAD, FIONBIO, TCGETS, SIOCGIFINDEX, SIOCGIFNAME}));
+      !s)
+    return s.error();
 
   // The handler's state, prepared while malloc and localtime are still fine.
   for (int nr = 0; nr < kNames; ++nr) {

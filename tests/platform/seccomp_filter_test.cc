@@ -18,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "platform/interfaces.h"
 #include "platform/random_os.h"
+#include "platform/resolver.h"
 #include "platform/udp_socket.h"
 
 namespace meridian::platform {
@@ -125,6 +127,14 @@ TEST(SeccompFilter, TheDaemonsSteadyStateCallsStillWork) {
     std::fclose(f);
     if (std::rename((base + ".TEMP").c_str(), base.c_str()) != 0) return 7;
     if (std::remove(base.c_str()) != 0) return 8;
+    // Interface rescans (getifaddrs over netlink) and name resolution
+    // (NSS, /etc/hosts: no traffic leaves the machine).
+    auto addresses = list_local_addresses();
+    if (!addresses || addresses->empty()) return 9;
+    auto localhost = resolve_host("localhost", std::nullopt);
+    if (!localhost || localhost->empty()) return 10;
+    // A new socket bound on a loopback address, as for an address that appears later.
+    if (!UdpSocket::bind({net::IpAddress::v4_loopback(), 0})) return 11;
     return 0;
   });
   EXPECT_EQ(status, 0) << log;
