@@ -133,8 +133,12 @@ constexpr const char* kAllowed[] = {
 // AddressSanitizer's runtime: reports (/proc/self/maps, readlink of the
 // executable, kill) and LeakSanitizer's exit-time scan, which clones a
 // tracer task that ptrace-stops the process (prctl for PR_SET_PTRACER and
-// dumpability, wait4, sched_getaffinity, rlimits). Sanitizer builds only.
+// dumpability, wait4, sched_getaffinity, rlimits; it lists /proc/self/task
+// with the old getdents). Sanitizer builds only. The tracer runs with
+// SIGSYS blocked, so a call missing here kills it without a report and the
+// exit hangs: find such calls with SCMP_ACT_LOG and the kernel log.
 constexpr const char* kSanitizerAllowed[] = {
+    "getdents",
     "clone",
     "clone3",
     "ptrace",
