@@ -184,6 +184,7 @@ int run_ntpd(const Options& o) {
   StatsRecorder stats(cfg, **clock, log, monotonic_s());
   attach_statistics(stats, loop);
   loop.on_reload([&] {
+    const platform::ReloadNotice reload_notice;  // RELOADING=1 now, READY=1 when done
     auto next = load_config(o);
     if (!next) {
       log.error(fmt::format("reload: cannot read configuration: {}; keeping the running one",
@@ -267,7 +268,7 @@ int run_ntpd(const Options& o) {
   }
   SignalFlags flags;
   install_signal_handlers(flags);
-  ServiceStatus service_status(platform::service_notifier(), **core, client.get());
+  ServiceStatus service_status(platform::service_notifier(), **core, [&] { return client.get(); });
   loop.on_tick([&](int64_t now_ns) { return service_status.tick(now_ns); });
   service.confine(cfg);  // last: after binding, the drop, daemonising, the pidfile
   service.ready(service_status.initial(platform::read_monotonic_ns()));

@@ -30,15 +30,19 @@ std::string sync_status_text(const server::ServerView& view, const engine::Clien
       }
     }
   }
+  // No system peer: `tos orphan` (refid 127.0.0.1, as classic ntpd shows an
+  // orphan parent) or the local clock driver (refid LOCL or the fudged one).
+  if (view.reference_id == 0x7f000001)
+    return fmt::format("orphan mode at stratum {}", view.stratum);
   return fmt::format("synchronised to local clock at stratum {}", view.stratum);
 }
 
 ServiceStatus::ServiceStatus(platform::ServiceNotifier& notifier, const server::ServerCore& core,
-                             const engine::ClientEngine* client)
-    : notifier_(notifier), core_(core), client_(client) {}
+                             std::function<const engine::ClientEngine*()> client)
+    : notifier_(notifier), core_(core), client_(std::move(client)) {}
 
 std::string ServiceStatus::text(int64_t now_ns) const {
-  return sync_status_text(core_.view(), client_, static_cast<double>(now_ns) * 1e-9);
+  return sync_status_text(core_.view(), client_(), static_cast<double>(now_ns) * 1e-9);
 }
 
 std::string ServiceStatus::initial(int64_t now_ns) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/engine/client_engine.h"
@@ -20,8 +21,10 @@ std::string sync_status_text(const server::ServerView& view, const engine::Clien
 
 class ServiceStatus {
  public:
+  // `client`: the client engine, or null for a pure server (it may appear
+  // on a reload that adds server lines).
   ServiceStatus(platform::ServiceNotifier& notifier, const server::ServerCore& core,
-                const engine::ClientEngine* client);
+                std::function<const engine::ClientEngine*()> client);
   // The current STATUS text.
   std::string text(int64_t now_ns) const;
   // The text for READY=1, remembered as sent.
@@ -32,7 +35,7 @@ class ServiceStatus {
  private:
   platform::ServiceNotifier& notifier_;
   const server::ServerCore& core_;
-  const engine::ClientEngine* client_;
+  std::function<const engine::ClientEngine*()> client_;
   std::string last_status_;
   int64_t next_status_ns_ = 0;
   int64_t last_sent_ns_ = 0;

@@ -61,4 +61,14 @@ void notify_ready(std::string_view status = {});
 void notify_reloading();
 void notify_stopping();
 
+// A reload in a scope: RELOADING=1 when made, READY=1 when it ends, whatever
+// the outcome (a refused configuration leaves the old one running: ready).
+class ReloadNotice {
+ public:
+  ReloadNotice() { notify_reloading(); }
+  ~ReloadNotice() { notify_ready(); }
+  ReloadNotice(const ReloadNotice&) = delete;
+  ReloadNotice& operator=(const ReloadNotice&) = delete;
+};
+
 }  // namespace meridian::platform

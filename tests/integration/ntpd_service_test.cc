@@ -306,15 +306,26 @@ TEST_F(NtpdService, NotifiesReadyStatusWatchdogAndStoppingAfterTheDrop) {
   }
   EXPECT_GE(pings, 4);
   EXPECT_LE(pings, 12);
+  // SIGHUP: the configuration is re-read as nobody, under seccomp, between
+  // RELOADING=1 (with MONOTONIC_USEC, for Type=notify-reload) and READY=1.
+  ntpd.signal(SIGHUP);
+  auto reloading = manager.until("RELOADING=1", 5);
+  ASSERT_TRUE(reloading.has_value()) << ntpd.stderr_text();
+  EXPECT_NE(reloading->find("\nMONOTONIC_USEC="), std::string::npos) << *reloading;
+  EXPECT_TRUE(manager.until("READY=1", 5).has_value()) << ntpd.stderr_text();
+  EXPECT_TRUE(wait_for([&] { return ntpd.stderr_text(); }, "reloaded ")) << ntpd.stderr_text();
   ntpd.signal(SIGTERM);
   EXPECT_TRUE(manager.until("STOPPING=1", 5).has_value()) << ntpd.stderr_text();
   EXPECT_EQ(ntpd.wait(5), 0) << ntpd.stderr_text();
+  EXPECT_EQ(ntpd.stderr_text().find("forbidden system call"), std::string::npos)
+      << ntpd.stderr_text();
 }
 
-TEST_F(NtpdService, StatusFollowsTheClientsSynchronisation) {
+TEST_F(NtpdService, StatusFollowsTheClientAddedByAReloadToSynchronisation) {
   const uint16_t server_port = testing::free_udp_port();
   auto server = testing::start_ntpd(kBin, dir_, "server", kLocalClock, server_port);
-  testing::write_file(config_, fmt::format("server 127.0.0.1 port {} iburst\n", server_port));
+  // No server lines at start: a pure, unsynchronised server.
+  testing::write_file(config_, "");
   const std::string path = dir_ + "/notify";
   DatagramSink manager(path);
   ASSERT_TRUE(manager.bound());
@@ -322,6 +333,9 @@ TEST_F(NtpdService, StatusFollowsTheClientsSynchronisation) {
   auto ready = manager.until("READY=1", 5);
   ASSERT_TRUE(ready.has_value()) << client.stderr_text();
   EXPECT_NE(ready->find("STATUS=unsynchronised"), std::string::npos) << *ready;
+  // The reload creates the client engine; the status follows it.
+  testing::write_file(config_, fmt::format("server 127.0.0.1 port {} iburst\n", server_port));
+  client.signal(SIGHUP);
   std::string seen;
   auto synced = manager.until("STATUS=synchronised to 127.0.0.1 at stratum 4, offset", 15, &seen);
   EXPECT_TRUE(synced.has_value()) << seen << client.stderr_text();
