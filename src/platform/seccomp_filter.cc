@@ -47,7 +47,7 @@ constexpr const char* kAllowed[] = {
     "clock_adjtime",
     "adjtimex",
     "getrandom",
-    // Files: driftfile/stats writes (temp + rename), pidfile removal,
+    // Files: driftfile (temp + rename) and statistics (append, link) writes, pidfile removal,
     // config and key re-reads on SIGHUP (includes, /etc files of NSS).
     "openat",
     "open",
@@ -73,6 +73,8 @@ constexpr const char* kAllowed[] = {
     "renameat",
     "renameat2",
     "unlink",
+    "link",  // filegen ... link: the base name is a hard link to the current member
+    "linkat",
     "unlinkat",
     "getdents64",
     "fcntl",

@@ -126,6 +126,9 @@ TEST(SeccompFilter, TheDaemonsSteadyStateCallsStillWork) {
     std::fputs("1.000\n", f);
     std::fclose(f);
     if (std::rename((base + ".TEMP").c_str(), base.c_str()) != 0) return 7;
+    // Statistics files: the base name as a hard link to the current member.
+    if (link(base.c_str(), (base + ".link").c_str()) != 0) return 12;
+    if (std::remove((base + ".link").c_str()) != 0) return 13;
     if (std::remove(base.c_str()) != 0) return 8;
     // Interface rescans (getifaddrs over netlink) and name resolution
     // (NSS, /etc/hosts: no traffic leaves the machine).
