@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libedit-dev
+  libcap-dev libseccomp-dev
   iproute2 util-linux procps
   dpkg-dev file lintian mmdebstrap
 )

@@ -38,9 +38,32 @@ Result<std::optional<double>> read_drift_file(const std::string& path) {
   return std::optional<double>(*v);
 }
 
+namespace {
+
+// After ntpd -u, a directory the user cannot write (e.g. a root-owned
+// /var/lib/ntp): the file itself was handed over to the user at start-up,
+// so it is rewritten in place (not atomic, but a torn file is only ignored
+// with a warning at the next start).
+Status rewrite_in_place(const std::string& path, double frequency_ppm) {
+  std::FILE* f = std::fopen(path.c_str(), "w");  // truncates: needs no directory write
+  if (f == nullptr)
+    return make_error(ErrorCode::kIo,
+                      fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  fmt::print(f, "{:.3f}\n", frequency_ppm);
+  const bool ok = std::fflush(f) == 0;
+  const int err = errno;
+  std::fclose(f);
+  if (!ok)
+    return make_error(ErrorCode::kIo, fmt::format("cannot write {}: {}", path, std::strerror(err)));
+  return {};
+}
+
+}  // namespace
+
 Status write_drift_file(const std::string& path, double frequency_ppm) {
   const std::string temp = path + ".TEMP";
   std::FILE* f = std::fopen(temp.c_str(), "w");
+  if (f == nullptr && errno == EACCES) return rewrite_in_place(path, frequency_ppm);
   if (f == nullptr)
     return make_error(ErrorCode::kIo, fmt::format("{}: {}", temp, std::strerror(errno)));
   fmt::print(f, "{:.3f}\n", frequency_ppm);

@@ -27,6 +27,11 @@ class Logger {
   void info(std::string_view m) { log(LogLevel::kInfo, m); }
   void debug(std::string_view m) { log(LogLevel::kDebug, m); }
 
+  // Where lines go, for writers that cannot use this class (the seccomp
+  // SIGSYS handler): syslog, or the descriptor of the file/stderr.
+  bool to_syslog() const { return syslog_; }
+  int fd() const { return file_ != nullptr ? fileno(file_) : -1; }
+
  private:
   std::FILE* file_ = nullptr;
   bool own_file_ = false;

@@ -17,11 +17,15 @@
 #include "daemon/name_lookups.h"
 #include "daemon/server_loop.h"
 #include "daemon/server_setup.h"
+#include "daemon/service_process.h"
+#include "daemon/service_status.h"
 #include "daemon/stats_recorder.h"
 #include "daemon/upstreams.h"
 #include "platform/clock.h"
+#include "platform/daemonise.h"
 #include "platform/disk_file_source.h"
 #include "platform/random_os.h"
+#include "platform/service_notify.h"
 
 namespace meridian::daemon {
 
@@ -81,32 +85,6 @@ int check_only(const LoadedConfig& loaded) {
   return bad ? 1 : 0;
 }
 
-Status write_pidfile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) return make_error(ErrorCode::kIo, fmt::format("cannot write pidfile {}", path));
-  fmt::print(f, "{}\n", static_cast<long>(getpid()));
-  std::fclose(f);
-  return {};
-}
-
-// Classic daemonisation: fork, new session, no controlling terminal.
-void daemonise() {
-  const pid_t pid = fork();
-  if (pid < 0) return;  // keep running in the foreground rather than not at all
-  if (pid > 0) _exit(0);
-  setsid();
-  if (chdir("/") != 0) {
-    // "/" always exists; nothing useful to do if it does not.
-  }
-  const int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    if (null > 2) close(null);
-  }
-}
-
 }  // namespace
 
 int run_ntpd(const Options& o) {
@@ -135,8 +113,14 @@ int run_ntpd(const Options& o) {
     fmt::print(stderr, "ntpd: {}: fatal configuration errors, not starting\n", loaded->source);
     return 1;
   }
+  if (!o.foreground) platform::close_inherited_descriptors();  // before opening anything
   Logger log(o.logfile.value_or(cfg.logfile.value_or("")), o.foreground, o.debug);
   log.notice(fmt::format("ntpd (Meridian {}) starting with {}", MERIDIAN_VERSION, loaded->source));
+  ServiceProcess service(o, log);  // -u, daemonising, pidfile, seccomp, sd_notify
+  if (auto s = service.prepare(); !s) {
+    log.error(s.error().message);
+    return 1;
+  }
 
   platform::VirtualClockOptions virtual_options;
   virtual_options.initial_offset_s = o.virtual_offset_s;
@@ -200,6 +184,7 @@ int run_ntpd(const Options& o) {
   StatsRecorder stats(cfg, **clock, log, monotonic_s());
   attach_statistics(stats, loop);
   loop.on_reload([&] {
+    const platform::ReloadNotice reload_notice;  // RELOADING=1 now, READY=1 when done
     auto next = load_config(o);
     if (!next) {
       log.error(fmt::format("reload: cannot read configuration: {}; keeping the running one",
@@ -275,16 +260,21 @@ int run_ntpd(const Options& o) {
       return true;
     });
   }
-  if (!o.foreground) daemonise();
-  const std::string pidfile = o.pidfile.value_or(o.foreground ? "" : "/run/ntpd.pid");
-  if (!pidfile.empty()) {
-    if (auto s = write_pidfile(pidfile); !s) log.warning(s.error().message);
+  std::vector<std::string> written_later;
+  if (cfg.driftfile) written_later.push_back(*cfg.driftfile);
+  if (auto s = service.start(written_later); !s) {
+    log.error(s.error().message);
+    return 1;
   }
   SignalFlags flags;
   install_signal_handlers(flags);
+  ServiceStatus service_status(platform::service_notifier(), **core, [&] { return client.get(); });
+  loop.on_tick([&](int64_t now_ns) { return service_status.tick(now_ns); });
+  service.confine(cfg);  // last: after binding, the drop, daemonising, the pidfile
+  service.ready(service_status.initial(platform::read_monotonic_ns()));
   const int status = loop.run(flags);
   save_drift();
-  if (!pidfile.empty()) std::remove(pidfile.c_str());
+  service.finish();
   return status;
 }
 

@@ -21,7 +21,8 @@ enum LongOnly {
   kVirtualOffset,
   kVirtualFreq,
   kHelp,
-  kVersion
+  kVersion,
+  kNoSeccomp
 };
 
 }  // namespace
@@ -29,7 +30,8 @@ enum LongOnly {
 std::string usage() {
   return "usage: ntpd [-46dgnNqx] [-c conffile] [-l logfile] [-p pidfile] [-u user[:group]]\n"
          "            [--port N] [--check] [--print-default-config]\n"
-         "            [--clock system|virtual|readonly] [--clock-offset S] [--clock-freq-ppm P]\n";
+         "            [--clock system|virtual|readonly] [--clock-offset S] [--clock-freq-ppm P]\n"
+         "            [--no-seccomp]\n";
 }
 
 Result<Options> parse_options(const std::vector<std::string>& args) {
@@ -44,6 +46,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       {"clock-freq-ppm", required_argument, nullptr, kVirtualFreq},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
+      {"no-seccomp", no_argument, nullptr, kNoSeccomp},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -130,6 +133,9 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
         break;
       case kVersion:
         o.show_version = true;
+        break;
+      case kNoSeccomp:
+        o.seccomp = false;
         break;
       default:
         return argv.unknown_option();

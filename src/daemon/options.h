@@ -23,6 +23,7 @@ struct Options {
   std::optional<net::Family> family;          // -4 / -6
   std::optional<std::string> user;            // -u USER[:GROUP]
   bool high_priority = false;                 // -N
+  bool seccomp = true;                        // --no-seccomp turns the allow-list off
   uint16_t port = 123;                        // --port: listen port (and upstream default)
   bool check_only = false;                    // --check: validate + lint the config, exit
   bool print_default_config = false;

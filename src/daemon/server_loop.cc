@@ -312,6 +312,7 @@ int ServerLoop::run(SignalFlags& flags) {
       if (p.next_ns != 0) p.task();
       p.next_ns = now + p.interval_ns;
     }
+    const int64_t tick_due = tick_hook_ ? tick_hook_(now) : now + kSecond;
     int64_t client_due = now + kSecond;
     if (client_ != nullptr) {
       run_upstreams(static_cast<double>(now) * 1e-9);
@@ -328,7 +329,8 @@ int ServerLoop::run(SignalFlags& flags) {
       for (int fd : lookups_->fds()) wait_fds.push_back(fd);
     }
     const int64_t wait = std::max<int64_t>(
-        0, std::min({next_rescan_ns_, next_view_refresh_ns_, client_due, now + kSecond}) - now);
+        0, std::min({next_rescan_ns_, next_view_refresh_ns_, client_due, tick_due, now + kSecond}) -
+               now);
     auto ready = platform::wait_readable(wait_fds, wait);
     if (!ready) {
       log_.error(fmt::format("poll failed: {}", ready.error().message));

@@ -61,6 +61,9 @@ class ServerLoop {
   void on_clock_update(std::function<bool(const engine::Action&)> hook) {
     update_hook_ = std::move(hook);
   }
+  // Called on every loop iteration with the monotonic time (ns); returns
+  // when it wants to run next, which bounds the wait (service notifier).
+  void on_tick(std::function<int64_t(int64_t now_ns)> hook) { tick_hook_ = std::move(hook); }
   // Runs `task` every `interval_s` seconds of monotonic time (e.g. driftfile
   // writes, sysstats), the first time one interval after run() starts.
   void every(double interval_s, std::function<void()> task) {
@@ -108,6 +111,7 @@ class ServerLoop {
   };
   std::vector<Periodic> periodic_;
   ClientObserver client_observer_;
+  std::function<int64_t(int64_t)> tick_hook_;
   double last_synchronised_s_ = started_s_;  // monotonic; for `tos orphanwait`
   bool orphan_ = false;
   bool sync_refusal_logged_ = false;  // kernel sync-status refusals: logged once

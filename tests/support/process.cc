@@ -29,7 +29,8 @@ int counter = 0;
 
 }  // namespace
 
-Process::Process(const std::vector<std::string>& argv, const std::string& dir) {
+Process::Process(const std::vector<std::string>& argv, const std::string& dir,
+                 const std::vector<std::string>& env) {
   const int n = ++counter;
   out_path_ = dir + "/proc" + std::to_string(n) + ".out";
   err_path_ = dir + "/proc" + std::to_string(n) + ".err";
@@ -40,6 +41,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& dir) {
     const int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));  // the child's copy
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

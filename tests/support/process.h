@@ -12,8 +12,10 @@ namespace meridian::testing {
 
 class Process {
  public:
-  // Starts argv[0] with stdout/stderr redirected to files in `dir`.
-  Process(const std::vector<std::string>& argv, const std::string& dir);
+  // Starts argv[0] with stdout/stderr redirected to files in `dir`, with
+  // `env` ("KEY=VALUE") added to the inherited environment.
+  Process(const std::vector<std::string>& argv, const std::string& dir,
+          const std::vector<std::string>& env = {});
   ~Process();  // SIGKILLs the process if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
