@@ -327,9 +327,29 @@ start_ntpsec() {
 }
 
 # ------------------------------------------------------------------ probing
-# _ntp_probe_raw ADDR PORT : pure-bash mode-3 (NTPv4 client) query over
-# /dev/udp; prints "LI STRATUM B1 B2 B3 B4" (refid bytes) or fails after 1 s.
-_ntp_probe_raw() {
+# ntp_probe NS ADDR PORT : independent check of a server's answer.
+# Sets PROBE_LI, PROBE_STRATUM, PROBE_REFID, PROBE_LINE. Returns 1 if no answer.
+ntp_probe() {
+  local ns=$1 addr=$2 port=$3 r
+  r=$(in_ns "$ns" bash -c "$(declare -f _ntp_probe_raw48); _ntp_probe_raw48 '$addr' '$port'" 2>/dev/null) \
+    || return 1
+  local -a b
+  # shellcheck disable=SC2206  # split the 48 decimal bytes
+  b=($r)
+  (( (b[0] & 7) == 4 )) || return 1           # must be a mode-4 (server) reply
+  PROBE_LI=$(( b[0] >> 6 )); PROBE_STRATUM=${b[1]}
+  if [[ ${b[1]} -le 1 ]]; then                 # kiss code / reference id: ASCII
+    # shellcheck disable=SC2059  # octal escapes built on purpose
+    PROBE_REFID=$(printf "\\$(printf %03o "${b[12]}")\\$(printf %03o "${b[13]}")\\$(printf %03o "${b[14]}")\\$(printf %03o "${b[15]}")" | tr -d '\0')
+  else
+    PROBE_REFID="${b[12]}.${b[13]}.${b[14]}.${b[15]}"
+  fi
+  PROBE_LINE="li=$PROBE_LI stratum=$PROBE_STRATUM refid=$PROBE_REFID"
+}
+
+# _ntp_probe_raw48 ADDR PORT : pure-bash mode-3 (NTPv4 client) query over
+# /dev/udp; prints the 48 bytes of the reply header (decimal) or fails after 1 s.
+_ntp_probe_raw48() {
   local addr=$1 port=$2 sec hex bytes
   exec 3<>"/dev/udp/$addr/$port" || return 2
   # transmit timestamp = now (seconds since 1900), so strict servers answer
@@ -337,43 +357,6 @@ _ntp_probe_raw() {
   hex=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( sec >> 24 & 255 )) \
         $(( sec >> 16 & 255 )) $(( sec >> 8 & 255 )) $(( sec & 255 )))
   # one write(2) of 48 bytes = one datagram: LI=0 VN=4 Mode=3, xmt at 40
-  { printf '\x23'; head -c 39 /dev/zero; printf '%b' "$hex"; head -c 4 /dev/zero; } \
-    | dd bs=48 count=1 iflag=fullblock status=none >&3 2>/dev/null || { exec 3>&-; return 1; }
-  bytes=$(timeout 1 dd bs=2048 count=1 status=none <&3 2>/dev/null | od -An -tu1 -v -N 16)
-  exec 3>&-
-  # shellcheck disable=SC2086  # split od's output into bytes
-  set -- $bytes
-  [[ $# -ge 16 ]] || return 1
-  echo "$(( $1 >> 6 )) $2 ${13} ${14} ${15} ${16} $(( $1 & 7 ))"
-}
-
-# ntp_probe NS ADDR PORT : independent check of a server's answer.
-# Sets PROBE_LI, PROBE_STRATUM, PROBE_REFID, PROBE_LINE. Returns 1 if no answer.
-ntp_probe() {
-  local ns=$1 addr=$2 port=$3 r
-  r=$(in_ns "$ns" bash -c "$(declare -f _ntp_probe_raw); _ntp_probe_raw '$addr' '$port'" 2>/dev/null) \
-    || return 1
-  # shellcheck disable=SC2086
-  set -- $r
-  [[ $# -eq 7 && $7 == 4 ]] || return 1       # must be a mode-4 (server) reply
-  PROBE_LI=$1; PROBE_STRATUM=$2
-  if [[ $2 -le 1 ]]; then                      # kiss code / reference id: ASCII
-    # shellcheck disable=SC2059  # octal escapes built on purpose
-    PROBE_REFID=$(printf "\\$(printf %03o "$3")\\$(printf %03o "$4")\\$(printf %03o "$5")\\$(printf %03o "$6")" | tr -d '\0')
-  else
-    PROBE_REFID="$3.$4.$5.$6"
-  fi
-  PROBE_LINE="li=$PROBE_LI stratum=$PROBE_STRATUM refid=$PROBE_REFID"
-}
-
-# _ntp_probe_raw48 ADDR PORT : like _ntp_probe_raw, but prints all 48 bytes
-# of the reply header (decimal) or fails after 1 s.
-_ntp_probe_raw48() {
-  local addr=$1 port=$2 sec hex bytes
-  exec 3<>"/dev/udp/$addr/$port" || return 2
-  sec=$(( EPOCHSECONDS + 2208988800 ))
-  hex=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( sec >> 24 & 255 )) \
-        $(( sec >> 16 & 255 )) $(( sec >> 8 & 255 )) $(( sec & 255 )))
   { printf '\x23'; head -c 39 /dev/zero; printf '%b' "$hex"; head -c 4 /dev/zero; } \
     | dd bs=48 count=1 iflag=fullblock status=none >&3 2>/dev/null || { exec 3>&-; return 1; }
   bytes=$(timeout 1 dd bs=2048 count=1 status=none <&3 2>/dev/null | od -An -tu1 -v -N 48)
