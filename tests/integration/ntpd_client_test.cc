@@ -76,18 +76,30 @@ TEST_F(NtpdClient, StepsThenHoldsWithinAMillisecondOfItsServer) {
     EXPECT_LT(std::fabs(p->second), 0.001)
         << "sample " << i << " " << client.process->stderr_text();
   }
+  // The discipline's frequency estimate as ntpd reports it (mode 6), read
+  // just before SIGTERM: iburst is over and the next poll is a minute away,
+  // so it cannot change before the exit writes the drift file.
+  const Completed rv = testing::run_command(
+      {kBin + "/ntpq", "-c", "rv 0 frequency", fmt::format("127.0.0.1:{}", client.port)}, dir_, 10);
+  std::smatch fm;
+  ASSERT_TRUE(std::regex_search(rv.out, fm, std::regex(R"(frequency=(-?\d+\.\d+))"))) << rv.out;
+  const double reported_ppm = std::stod(fm[1]);
   client.process->signal(SIGTERM);
   EXPECT_EQ(client.process->wait(5), 0);
-  // The driftfile was written at exit with a frequency near −30 ppm.
+  // The driftfile was written at exit with that estimate.
   std::ifstream drift(dir_ + "/drift");
   double ppm = 0;
   ASSERT_TRUE(drift >> ppm);
-  // After ~12 s (6 iburst samples), the frequency estimate carries an error of
-  // roughly sample noise / span; on a loaded CI machine under ASan that noise
-  // reaches ~100 µs, i.e. ~10 ppm per σ. Check the sign and a 3σ band: the
-  // point is that the discipline's estimate reaches the drift file.
+  EXPECT_NEAR(ppm, reported_ppm, 0.0015) << client.process->stderr_text();
+#ifndef MERIDIAN_SANITIZED
+  // And it is near the true −30 ppm. After ~12 s (6 iburst samples) its error
+  // is roughly sample noise / span: ~10 ppm per σ at 100 µs of noise. Under
+  // the sanitizers the early samples carry milliseconds of processing delay
+  // (a 2–4 s span then gives tens of ppm), so only the release build checks
+  // the value; the simulator checks frequency tracking over hours.
   EXPECT_LT(ppm, -5) << client.process->stderr_text();
   EXPECT_NEAR(ppm, -30, 30);
+#endif
 }
 
 TEST_F(NtpdClient, NeverFollowsAFalseticker) {
