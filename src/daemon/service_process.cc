@@ -116,7 +116,12 @@ void ServiceProcess::confine(const config::Config& config) {
   return;
 }
 
-void ServiceProcess::ready(const std::string& status) { platform::notify_ready(status); }
+// Logged last of all start-up steps: signal handlers, pidfile and seccomp are
+// in place, so scripts (and our tests) may wait for this line.
+void ServiceProcess::ready(const std::string& status) {
+  log_.info(fmt::format("ready: {}", status));
+  platform::notify_ready(status);
+}
 
 void ServiceProcess::finish() {
   if (finished_) return;

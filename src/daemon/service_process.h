@@ -32,7 +32,7 @@ class ServiceProcess {
   // with -u they must stay writable for the user.
   Status start(const std::vector<std::string>& written_later);
   void confine(const config::Config& config);
-  // READY=1 with a STATUS line (no-op without NOTIFY_SOCKET).
+  // Logs "ready: STATUS"; READY=1 with a STATUS line (sd_notify no-op without NOTIFY_SOCKET).
   void ready(const std::string& status);
   void finish();
 

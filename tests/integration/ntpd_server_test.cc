@@ -46,12 +46,8 @@ class NtpdServer : public ::testing::Test {
                                      fmt::format("{}", virtual_offset_s)};
     argv.insert(argv.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<Process>(argv, dir_);
-    // Ready when it logs that it listens (bounded wait).
-    for (int i = 0; i < 200 && daemon_->stderr_text().find("listening on") == std::string::npos;
-         ++i) {
-      ASSERT_TRUE(daemon_->running()) << daemon_->stderr_text();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    // Ready when it logs "ready:", after the pidfile, signal handlers and seccomp.
+    ASSERT_TRUE(daemon_->wait_for_stderr("ready: ", 10)) << daemon_->stderr_text();
   }
 
   Completed query(const std::string& server = "127.0.0.1", std::vector<std::string> extra = {}) {

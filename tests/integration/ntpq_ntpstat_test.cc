@@ -29,10 +29,7 @@ class NtpqAgainstNtpd : public ::testing::Test {
         std::vector<std::string>{kBin + "/ntpd", "-n", "-c", path, "--port", std::to_string(port),
                                  "--clock", "virtual"},
         dir_);
-    for (int i = 0; i < 200 && p->stderr_text().find("listening on") == std::string::npos; ++i) {
-      EXPECT_TRUE(p->running()) << p->stderr_text();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    EXPECT_TRUE(p->wait_for_stderr("ready: ", 10)) << p->stderr_text();
     return p;
   }
 

@@ -18,9 +18,7 @@ std::unique_ptr<Process> start_ntpd(const std::string& bin_dir, const std::strin
                                "--clock", "virtual", "--clock-offset", fmt::format("{}", offset_s),
                                "--clock-freq-ppm", fmt::format("{}", freq_ppm)},
       dir);
-  for (int i = 0; i < 200 && p->stderr_text().find("listening on") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  p->wait_for_stderr("ready: ", 10);  // callers check running() and what it logged
   return p;
 }
 

@@ -12,7 +12,7 @@
 namespace meridian::testing {
 
 // Writes `config` to DIR/NAME.conf, starts `BIN_DIR/ntpd -n` on `port` with a
-// virtual clock `offset_s` and `freq_ppm` off, and waits (≤ 2 s) until it listens.
+// virtual clock `offset_s` and `freq_ppm` off, and waits (≤ 10 s) until it logs "ready:".
 std::unique_ptr<Process> start_ntpd(const std::string& bin_dir, const std::string& dir,
                                     const std::string& name, const std::string& config,
                                     uint16_t port, double offset_s = 0, double freq_ppm = 0);

@@ -79,6 +79,15 @@ std::optional<int> Process::wait(double timeout_s) {
   return status_;
 }
 
+bool Process::wait_for_stderr(const std::string& needle, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  for (;;) {
+    if (stderr_text().find(needle) != std::string::npos) return true;
+    if (!running() || std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 std::string Process::stdout_text() const { return slurp(out_path_); }
 std::string Process::stderr_text() const { return slurp(err_path_); }
 

@@ -27,6 +27,9 @@ class Process {
   bool running();
   std::string stdout_text() const;
   std::string stderr_text() const;
+  // Polls stderr until it contains `needle`: false if the process exits or
+  // timeout_s passes first.
+  bool wait_for_stderr(const std::string& needle, double timeout_s);
 
  private:
   pid_t pid_ = -1;
