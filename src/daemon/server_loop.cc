@@ -73,6 +73,11 @@ void install_signal_handlers(SignalFlags& flags) {
   struct sigaction sa {};
   sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
+  // Restart interrupted blocking calls (a syslog send waiting on a full
+  // /dev/log queue must not fail, or glibc drops the line and reconnects,
+  // which the dropped privileges may not allow). poll() still returns EINTR
+  // whatever the flag, so the loop sees the signal at once.
+  sa.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   sa.sa_handler = on_reload;

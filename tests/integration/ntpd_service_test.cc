@@ -353,6 +353,8 @@ TEST_F(NtpdService, LogsToSyslogAsDaemonNtpdAfterTheDrop) {
   ASSERT_EQ(mknod((dev + "/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
   DatagramSink syslog(dev + "/log");
   ASSERT_TRUE(syslog.bound());
+  // Writable for all, as /dev/log is: glibc reconnects after a failed send.
+  ASSERT_EQ(chmod((dev + "/log").c_str(), 0666), 0);
   const std::string pidfile = run_dir_ + "/ntpd.pid";
   std::string command = fmt::format("mount --bind {} /dev && exec", dev);
   for (const auto& a : ntpd_args({"-u", "nobody", "-p", pidfile})) command += " " + a;
@@ -378,7 +380,11 @@ TEST_F(NtpdService, LogsToSyslogAsDaemonNtpdAfterTheDrop) {
   EXPECT_NE(seen.find(fmt::format("ntpd[{}]: running as user nobody", pid)), std::string::npos)
       << seen;
   kill(pid, SIGTERM);
-  EXPECT_TRUE(syslog.until(fmt::format("ntpd[{}]: exiting on signal", pid), 5).has_value());
+  std::string after;
+  EXPECT_TRUE(syslog.until(fmt::format("ntpd[{}]: exiting on signal", pid), 5, &after).has_value())
+      << "seen after SIGTERM:\n"
+      << after << "before:\n"
+      << seen;
   EXPECT_TRUE(wait_gone(pid, 5));
   EXPECT_FALSE(exists(pidfile));
 }
