@@ -60,6 +60,10 @@ Status rewrite_in_place(const std::string& path, double frequency_ppm) {
 
 }  // namespace
 
+bool drift_changed(std::optional<double> written_ppm, double frequency_ppm) {
+  return !written_ppm || std::fabs(frequency_ppm - *written_ppm) >= 0.0005;
+}
+
 Status write_drift_file(const std::string& path, double frequency_ppm) {
   const std::string temp = path + ".TEMP";
   std::FILE* f = std::fopen(temp.c_str(), "w");

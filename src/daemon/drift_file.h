@@ -14,6 +14,10 @@ namespace meridian::daemon {
 Result<std::optional<double>> read_drift_file(const std::string& path);
 // Atomic: written to PATH.TEMP then renamed over PATH.
 Status write_drift_file(const std::string& path, double frequency_ppm);
+// Whether the hourly save should rewrite the file: only when the frequency
+// moved by at least the file's resolution (0.001 ppm) since it was last
+// written or read (`written`; nullopt: nothing on file yet).
+bool drift_changed(std::optional<double> written_ppm, double frequency_ppm);
 // Pure parser, shared by read_drift_file and tests: one number in
 // [-500, 500], surrounding whitespace allowed.
 std::optional<double> parse_drift(const std::string& text);

@@ -231,15 +231,22 @@ int run_ntpd(const Options& o) {
     log.notice(fmt::format("reloaded {}: server lines {} kept, {} added, {} removed", next->source,
                            changes.kept, changes.added, changes.removed));
   });
-  const auto save_drift = [&] {
+  // Hourly only when the value changed at the file's resolution (0.001 ppm),
+  // so an idle, stable daemon does not rewrite it; always at exit.
+  std::optional<double> drift_written = drift_ppm;
+  const auto save_drift = [&](bool at_exit) {
     if (!cfg.driftfile || !client) return;
     const auto sys = client->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
     if (!sys.discipline.synchronised) return;
-    if (auto st = write_drift_file(*cfg.driftfile, sys.discipline.frequency_ppm); !st) {
+    const double ppm = sys.discipline.frequency_ppm;
+    if (!at_exit && !drift_changed(drift_written, ppm)) return;
+    if (auto st = write_drift_file(*cfg.driftfile, ppm); !st) {
       log.warning(st.error().message);
+      return;
     }
+    drift_written = ppm;
   };
-  loop.every(3600, save_drift);
+  loop.every(3600, [&] { save_drift(false); });
   if (o.set_once_and_exit) {
     // -q: set the clock once and exit, like ntpdate: step if the discipline
     // steps, otherwise slew the measured offset (adjtime) and restore the
@@ -273,7 +280,7 @@ int run_ntpd(const Options& o) {
   service.confine(cfg);  // last: after binding, the drop, daemonising, the pidfile
   service.ready(service_status.initial(platform::read_monotonic_ns()));
   const int status = loop.run(flags);
-  save_drift();
+  save_drift(true);
   service.finish();
   return status;
 }
