@@ -43,8 +43,8 @@ DEB=$(find "$OUT" -maxdepth 1 -name 'meridian-ntp_*.deb' | head -n 1)
 pass "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
 
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|; s|/$||' >"$WORK/contents"
-for path in /usr/sbin/ntpd /usr/sbin/ntpdate /usr/bin/ntpq /usr/bin/ntpstat \
-  /etc/ntp.conf /etc/default/ntpd /etc/init.d/ntpd /lib/systemd/system/ntpd.service \
+for path in /usr/sbin/ntpd /usr/sbin/ntpdate /usr/bin/ntpq /usr/bin/ntpstat /usr/sbin/chkconfig \
+  /usr/share/man/man8/chkconfig.8.gz /etc/ntp.conf /etc/default/ntpd /etc/init.d/ntpd /lib/systemd/system/ntpd.service \
   /usr/share/man/man8/ntpd.8.gz /usr/share/man/man8/ntpdate.8.gz \
   /usr/share/man/man1/ntpq.1.gz /usr/share/man/man1/ntpstat.1.gz \
   /usr/share/man/man5/ntp.conf.5.gz /usr/share/doc/meridian-ntp/copyright \

@@ -29,7 +29,8 @@ wait_until() {
 step dpkg -i meridian-ntp.deb
 dpkg -i /tmp/meridian-ntp.deb || die "dpkg -i failed"
 ok "dpkg -i installed $(dpkg-query -W -f='${Package} ${Version}' meridian-ntp)"
-for f in /usr/sbin/ntpd /usr/sbin/ntpdate /usr/bin/ntpq /usr/bin/ntpstat /etc/init.d/ntpd; do
+for f in /usr/sbin/ntpd /usr/sbin/ntpdate /usr/bin/ntpq /usr/bin/ntpstat /usr/sbin/chkconfig \
+	/etc/init.d/ntpd; do
 	[ -x "$f" ] || die "$f missing or not executable"
 done
 for f in /etc/ntp.conf /etc/default/ntpd /lib/systemd/system/ntpd.service \
@@ -49,6 +50,28 @@ ok "SysV links: $(ls /etc/rc2.d/S*ntpd) $(ls /etc/rc0.d/K*ntpd)"
 [ -L /etc/systemd/system/multi-user.target.wants/ntpd.service ] || die "ntpd.service not enabled"
 [ -L /etc/systemd/system/ntp.service ] || die "alias ntp.service missing"
 ok "systemd: ntpd.service enabled, alias ntp.service"
+
+# The classic guide's first line, on Debian: our chkconfig maps it onto
+# update-rc.d (SysV links) and deb-systemd-helper (the unit), or systemctl.
+step chkconfig ntpd off / on
+[ -x /usr/sbin/chkconfig ] || die "/usr/sbin/chkconfig missing"
+chkconfig ntpd || die "chkconfig ntpd: not enabled after install"
+chkconfig --list ntpd | grep -q '3:on' || die "chkconfig --list ntpd: $(chkconfig --list ntpd)"
+chkconfig ntpd off || die "chkconfig ntpd off failed"
+if chkconfig ntpd; then die "chkconfig ntpd: still enabled after off"; fi
+ls /etc/rc2.d/S*ntpd >/dev/null 2>&1 && die "SysV start link left after chkconfig ntpd off"
+[ -L /etc/systemd/system/multi-user.target.wants/ntpd.service ] &&
+	die "ntpd.service still wanted after chkconfig ntpd off"
+listed=$(chkconfig --list ntpd)
+ok "chkconfig ntpd off: $listed"
+chkconfig ntpd on || die "chkconfig ntpd on failed"
+chkconfig ntpd || die "chkconfig ntpd: not enabled after on"
+ls /etc/rc2.d/S*ntpd >/dev/null 2>&1 || die "no SysV start link after chkconfig ntpd on"
+[ -L /etc/systemd/system/multi-user.target.wants/ntpd.service ] ||
+	die "ntpd.service not wanted after chkconfig ntpd on"
+ok "chkconfig ntpd on: $(chkconfig --list ntpd)"
+if chkconfig no-such-service on 2>/dev/null; then die "chkconfig accepted an unknown service"; fi
+ok "chkconfig refuses an unknown service"
 [ ! -e /run/ntpd.pid ] || die "the postinst started ntpd despite policy-rc.d"
 ok "postinst started nothing (policy-rc.d 101)"
 ntpd --check -c /etc/ntp.conf || die "installed /etc/ntp.conf fails ntpd --check"
