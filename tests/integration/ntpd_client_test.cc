@@ -39,8 +39,8 @@ class NtpdClient : public ::testing::Test {
   }
 
   // ntpdate -q against a daemon: (stratum, offset) or nullopt.
-  std::optional<std::pair<int, double>> probe(uint16_t port) {
-    return testing::probe_ntpd(kBin, dir_, port);
+  std::optional<std::pair<int, double>> probe(uint16_t port, int samples = 1) {
+    return testing::probe_ntpd(kBin, dir_, port, samples);
   }
 
   std::string dir_;
@@ -68,10 +68,12 @@ TEST_F(NtpdClient, StepsThenHoldsWithinAMillisecondOfItsServer) {
   EXPECT_NE(client.process->stderr_text().find("time stepped by"), std::string::npos)
       << client.process->stderr_text();
   // Then it holds: the client's clock stays within 1 ms of the server's
-  // through the iburst phase (6 samples, 2 s apart) and beyond.
+  // through the iburst phase (6 samples, 2 s apart) and beyond. Each probe
+  // is the least-delay of 4 queries, so what is measured is the client's
+  // clock, not how long a loaded test machine left a request queued.
   for (int i = 0; i < 12; ++i) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    auto p = probe(client.port);
+    auto p = probe(client.port, 4);
     ASSERT_TRUE(p.has_value());
     EXPECT_LT(std::fabs(p->second), 0.001)
         << "sample " << i << " " << client.process->stderr_text();
@@ -112,7 +114,7 @@ TEST_F(NtpdClient, NeverFollowsAFalseticker) {
       good1.port, good2.port, liar.port);
   Daemon client = start("client", conf, 0.1, 0);
   std::this_thread::sleep_for(std::chrono::seconds(6));
-  auto p = probe(client.port);
+  auto p = probe(client.port, 4);
   ASSERT_TRUE(p.has_value()) << client.process->stderr_text();
   EXPECT_EQ(p->first, 5);  // following a stratum-4 good server, not the stratum-2 liar
   EXPECT_LT(std::fabs(p->second), 0.005) << client.process->stderr_text();

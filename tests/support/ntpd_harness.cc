@@ -23,10 +23,11 @@ std::unique_ptr<Process> start_ntpd(const std::string& bin_dir, const std::strin
 }
 
 std::optional<std::pair<int, double>> probe_ntpd(const std::string& bin_dir, const std::string& dir,
-                                                 uint16_t port) {
-  const Completed c = run_command({bin_dir + "/ntpdate", "-q", "-p", "1", "-t", "0.5", "--port",
-                                   std::to_string(port), "127.0.0.1"},
-                                  dir);
+                                                 uint16_t port, int samples) {
+  const Completed c =
+      run_command({bin_dir + "/ntpdate", "-q", "-p", std::to_string(samples), "--interval", "0.05",
+                   "-t", "0.5", "--port", std::to_string(port), "127.0.0.1"},
+                  dir);
   std::smatch m;
   if (c.status != 0 ||
       !std::regex_search(c.out, m, std::regex(R"(stratum (\d+), offset (-?\d+\.\d+))"))) {

@@ -17,9 +17,11 @@ std::unique_ptr<Process> start_ntpd(const std::string& bin_dir, const std::strin
                                     const std::string& name, const std::string& config,
                                     uint16_t port, double offset_s = 0, double freq_ppm = 0);
 
-// `ntpdate -q -p 1` against 127.0.0.1:port: (stratum, offset vs this host's
-// clock), or nullopt if no usable answer.
+// `ntpdate -q -p SAMPLES` against 127.0.0.1:port: (stratum, offset vs this
+// host's clock), or nullopt if no usable answer. With several samples (50 ms
+// apart) ntpdate keeps the one with the least delay: a request that waited in
+// a socket queue on a loaded machine biases the offset by half the wait.
 std::optional<std::pair<int, double>> probe_ntpd(const std::string& bin_dir, const std::string& dir,
-                                                 uint16_t port);
+                                                 uint16_t port, int samples = 1);
 
 }  // namespace meridian::testing
