@@ -17,8 +17,9 @@
 // Because the estimate is recomputed from data each time and C is exact, the
 // steering cannot feed back into the estimate: there is no loop to oscillate,
 // the phase simply decays with τ towards the estimate's error.
-// Poll: longer while the window is long and new samples land where the line
-// predicts; shorter when the window had to shrink or a sample surprises us.
+// Poll: longer while the longest window predicts best and new samples land
+// where the line predicts; shorter when the window had to shrink or a sample
+// surprises us.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -36,8 +37,10 @@ constexpr size_t kMaxSamples = 64;  // regression window cap (as chrony)
 constexpr size_t kMinWindow = 6;    // never shrink the window below this
 // Candidate window lengths (samples), ~√2 apart; the last is kMaxSamples.
 // The optimum balances noise (error ∝ σ²/N) against the oscillator's
-// wander (error growing ∝ span³): for 50 µs noise and 1e-9/√s random-walk
-// frequency at poll 64 s it is ~20–25 samples, without wander the longest.
+// wander (error growing ∝ span³). In the simulator (meridian-sim) with
+// 1e-9/√s random-walk frequency at poll 64 s it is 8 samples for the clock
+// filter's outputs on a LAN, 16–32 on a 1 ms-jitter path, and without wander
+// the longest. Below 8 the frequency gets too noisy for holdover.
 constexpr std::array<size_t, 7> kWindows = {8, 12, 16, 24, 32, 48, kMaxSamples};
 // EWMA length (updates) of each candidate's squared prediction error: long
 // enough that noise does not pick the window, short enough to follow changes.
