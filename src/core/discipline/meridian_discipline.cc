@@ -6,16 +6,22 @@
 // free-running oscillator would show. raw(t) is a straight line (slope =
 // −intrinsic error) plus noise plus slow wander, so:
 //   - frequency = slope of a weighted least-squares line through the recent
-//     raw offsets (regression.h), over as many samples as the runs test
-//     accepts (chrony's sourcestats idea), up to kMaxSamples;
+//     raw offsets (regression.h). How many: a few candidate window lengths
+//     are scored by how well each predicted every new sample before it
+//     arrived (an average of squared prediction errors), and the best one is
+//     used, cut further by the runs test (chrony's sourcestats idea). Long
+//     windows average the noise down but lag a wandering oscillator; the
+//     prediction errors measure both at once, with no model of either;
 //   - phase = the line at now minus C(now): the offset still to correct,
 //     removed by steering (adding θ̂/τ to the frequency, τ ∝ update interval).
 // Because the estimate is recomputed from data each time and C is exact, the
 // steering cannot feed back into the estimate: there is no loop to oscillate,
 // the phase simply decays with τ towards the estimate's error.
-// Poll: longer while the window is long and new samples land where the line
-// predicts; shorter when the window had to shrink or a sample surprises us.
+// Poll: longer while the longest window predicts best and new samples land
+// where the line predicts; shorter when the window had to shrink or a sample
+// surprises us.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <vector>
@@ -29,9 +35,21 @@ namespace {
 
 constexpr size_t kMaxSamples = 64;  // regression window cap (as chrony)
 constexpr size_t kMinWindow = 6;    // never shrink the window below this
-// Poll may grow only with a full window: more samples beat a longer span for
-// white phase noise, and a long poll after short ones gives the newest sample
-// a large lever on the line.
+// Candidate window lengths (samples), ~√2 apart; the last is kMaxSamples.
+// The optimum balances noise (error ∝ σ²/N) against the oscillator's
+// wander (error growing ∝ span³). In the simulator (meridian-sim) with
+// 1e-9/√s random-walk frequency at poll 64 s it is 8 samples for the clock
+// filter's outputs on a LAN, 16–32 on a 1 ms-jitter path, and without wander
+// the longest. Below 8 the frequency gets too noisy for holdover.
+constexpr std::array<size_t, 7> kWindows = {8, 12, 16, 24, 32, 48, kMaxSamples};
+// EWMA length (updates) of each candidate's squared prediction error: long
+// enough that noise does not pick the window, short enough to follow changes.
+constexpr double kScoreAvg = 32;
+// Poll may grow only with a full window that is also the best predictor:
+// more samples beat a longer span for white phase noise, a long poll after
+// short ones gives the newest sample a large lever on the line, and when a
+// shorter window predicts better the oscillator wanders too much for a
+// longer span between samples.
 constexpr size_t kPollUpSamples = kMaxSamples;
 constexpr int kPollScoreLimit = 8;  // hysteresis of the poll counter
 // Poll may grow only while the line's residuals are below this: on a noisy
@@ -91,6 +109,10 @@ class MeridianDiscipline final : public Discipline {
   double correction_at(double t) const;
   // The offset still to correct now (θ convention): the line minus C.
   double phase_estimate() const { return have_fit_ ? fit_.predict(now_s_) - correction_ : 0; }
+  double jitter_floor() const;
+  std::vector<RegressionPoint> weighted_points() const;
+  void score_windows(const Sample& next);
+  size_t best_window() const;
   void refit();
   void adapt_poll(bool shrunk);
   ClockAdjustment emit(ClockAdjustment::Kind kind, double step_s = 0);
@@ -104,7 +126,10 @@ class MeridianDiscipline final : public Discipline {
   double correction_ = 0;                          // C(now_s_), s
   std::deque<std::pair<double, double>> history_;  // (t, C(t)) for samples from the past
 
-  std::deque<Sample> samples_;  // oldest first, all in the current window
+  std::deque<Sample> samples_;  // oldest first: the window and, before it, older candidates
+  // Per candidate window: EWMA of the squared normalised error with which its
+  // line predicted each new sample (z², so ~1 + the line's own error).
+  std::array<double, kWindows.size()> window_score_{};
   LineFit fit_;
   bool have_fit_ = false;
   double freq_estimate_;   // s/s: the frequency that cancels the oscillator error
@@ -152,27 +177,69 @@ double MeridianDiscipline::correction_at(double t) const {
   return t1 > t0 ? c0 + (c1 - c0) * (t - t0) / (t1 - t0) : c1;
 }
 
-void MeridianDiscipline::refit() {
-  // Weights 1/jitter², with the jitter floored at half the window's median so
-  // one optimistic jitter report cannot let a single sample dominate.
+// The jitter floor, s: half the samples' median jitter, so one optimistic
+// jitter report cannot let a single sample dominate. REQUIRES: samples.
+double MeridianDiscipline::jitter_floor() const {
   std::vector<double> jitters;
   jitters.reserve(samples_.size());
   for (const auto& s : samples_) jitters.push_back(s.jitter);
   std::nth_element(jitters.begin(), jitters.begin() + static_cast<long>(jitters.size() / 2),
                    jitters.end());
-  const double floor = std::max(kMinJitter_s, 0.5 * jitters[jitters.size() / 2]);
+  return std::max(kMinJitter_s, 0.5 * jitters[jitters.size() / 2]);
+}
+
+// The samples as regression points, weights 1/jitter² (jitter floored).
+std::vector<RegressionPoint> MeridianDiscipline::weighted_points() const {
+  const double floor = jitter_floor();
   std::vector<RegressionPoint> points;
   points.reserve(samples_.size());
   for (const auto& s : samples_) {
     const double j = std::max(s.jitter, floor);
     points.push_back({.t = s.t, .y = s.raw, .weight = 1 / (j * j)});
   }
-  const size_t start = best_window_start(points, kMinWindow, prior_slope_, prior_weight_);
-  // Samples before the chosen start follow an older line: forget them.
-  samples_.erase(samples_.begin(), samples_.begin() + static_cast<long>(start));
-  const std::span<const RegressionPoint> window(points.begin() + static_cast<long>(start),
-                                                points.end());
-  fit_ = fit_line(window, prior_slope_, prior_weight_);
+  return points;
+}
+
+// Before `next` joins: how well did each candidate window's line predict it?
+// The new sample's own noise is common to every candidate, so it adds the
+// same to every score and cannot change which one is lowest; what differs
+// is each line's error at the new sample (noise averaging vs lag).
+void MeridianDiscipline::score_windows(const Sample& next) {
+  if (samples_.size() < kWindows.front()) return;
+  const std::vector<RegressionPoint> points = weighted_points();
+  const std::span<const RegressionPoint> all(points);
+  // Normalise by the variance the sample itself is weighted with, so a noisy
+  // sample does not decide the comparison alone.
+  const double sigma = std::max(next.jitter, jitter_floor());
+  for (size_t k = 0; k < kWindows.size(); ++k) {
+    const auto window = all.last(std::min(kWindows[k], points.size()));
+    const LineFit fit = fit_line(window, prior_slope_, prior_weight_);
+    const double error = next.raw - fit.predict(next.t);
+    window_score_[k] += (error * error / (sigma * sigma) - window_score_[k]) / kScoreAvg;
+  }
+}
+
+// The candidate window (samples) with the lowest score; ties go to the longer.
+size_t MeridianDiscipline::best_window() const {
+  size_t best = kWindows.size() - 1;
+  for (size_t k = kWindows.size() - 1; k-- > 0;) {
+    if (window_score_[k] < window_score_[best]) best = k;
+  }
+  return kWindows[best];
+}
+
+void MeridianDiscipline::refit() {
+  const std::vector<RegressionPoint> points = weighted_points();
+  const size_t first = points.size() - std::min(points.size(), best_window());
+  const std::span<const RegressionPoint> candidate(points.begin() + static_cast<long>(first),
+                                                   points.end());
+  const size_t start = best_window_start(candidate, kMinWindow, prior_slope_, prior_weight_);
+  if (start > 0) {
+    // The runs test says the samples before start follow an older line:
+    // forget them, and the older ones kept for longer candidates too.
+    samples_.erase(samples_.begin(), samples_.begin() + static_cast<long>(first + start));
+  }
+  fit_ = fit_line(candidate.subspan(start), prior_slope_, prior_weight_);
   have_fit_ = true;
 }
 
@@ -211,19 +278,24 @@ ClockAdjustment MeridianDiscipline::update(double offset_s, double jitter_s, dou
       // A late step means the old line no longer holds (the reference or our
       // clock jumped); keep only the frequency, as a prior.
       samples_.clear();
+      window_score_.fill(0);
       prior_slope_ = freq_estimate_;
       prior_weight_ = 1 / (kAfterStepSigma * kAfterStepSigma);
     }
   }
+  score_windows(sample);
   samples_.push_back(sample);
   if (samples_.size() > kMaxSamples) samples_.pop_front();
   const size_t before = samples_.size();
   // Innovations persistently larger than the noise: the line is too long to
   // follow the oscillator's wander (the runs test is weak against noise of
-  // this size); drop the oldest quarter, as the runs test would.
+  // this size, and the window scores react slowly); drop the oldest quarter
+  // of the window in use, and every older sample, as the runs test would.
   innovation_ += (std::min(surprise * surprise, 9.0) - innovation_) / kInnovationAvg;
-  if (innovation_ > kInnovationHigh && samples_.size() > 2 * kMinWindow) {
-    samples_.erase(samples_.begin(), samples_.begin() + static_cast<long>(samples_.size() / 4));
+  if (innovation_ > kInnovationHigh && have_fit_ && fit_.n > 2 * kMinWindow) {
+    const size_t in_window = std::min(samples_.size(), fit_.n + 1);  // + the new sample
+    const size_t drop = samples_.size() - in_window + in_window / 4;
+    samples_.erase(samples_.begin(), samples_.begin() + static_cast<long>(drop));
     innovation_ = 1;
   }
   refit();
@@ -232,7 +304,7 @@ ClockAdjustment MeridianDiscipline::update(double offset_s, double jitter_s, dou
   const double old_estimate = freq_estimate_;
   freq_estimate_ = clamp_freq(fit_.slope);
   const double change = freq_estimate_ - old_estimate;
-  if (samples_.size() >= 3) {
+  if (fit_.n >= 3) {
     wander_ = std::sqrt(wander_ * wander_ + (change * change - wander_ * wander_) / kAvg);
     jitter_ = fit_.rms_resid;
   } else {
@@ -254,8 +326,8 @@ void MeridianDiscipline::adapt_poll(bool shrunk) {
     poll_ = std::max(poll_ - 1, options_.min_poll_log2);
     return;
   }
-  if (samples_.size() >= kPollUpSamples && innovation_ < kInnovationLow &&
-      jitter_ < kPollUpMaxJitter_s) {
+  if (samples_.size() >= kPollUpSamples && best_window() == kMaxSamples &&
+      innovation_ < kInnovationLow && jitter_ < kPollUpMaxJitter_s) {
     ++poll_score_;
   } else {
     poll_score_ = std::max(poll_score_ - 1, 0);

@@ -54,6 +54,24 @@ TEST(MeridianDisciplineLoopTest, AccurateWithWanderAndLargeJitter) {
   report("meridian_rms_exp1ms_50ppm_4h", noisy.rms_second_half_s * 1e6);
 }
 
+// The window is chosen by how well each candidate length predicted the new
+// samples: with wander a short one (and minpoll: a longer span between samples
+// costs more than it saves), without wander the longest (and poll grows).
+TEST(MeridianDisciplineLoopTest, WindowFollowsWanderOrNoise) {
+  const LoopResult wander = run(true, {.wander_ppm_per_sqrt_s = 0.002,
+                                       .exp_noise_mean_s = 100e-6,
+                                       .duration_s = 8 * 3600,
+                                       .seed = 4});
+  EXPECT_LT(wander.rms_second_half_s, 40e-6);  // always 64 samples: 95 µs
+  EXPECT_EQ(wander.final_poll_log2, 6);
+  report("meridian_rms_exp100us_50ppm_wander_8h", wander.rms_second_half_s * 1e6);
+  const LoopResult steady =
+      run(true, {.exp_noise_mean_s = 100e-6, .duration_s = 8 * 3600, .seed = 4});
+  EXPECT_LT(steady.rms_second_half_s, 20e-6);
+  EXPECT_GE(steady.final_poll_log2, 8);
+  report("meridian_rms_exp100us_50ppm_8h", steady.rms_second_half_s * 1e6);
+}
+
 TEST(MeridianDisciplineLoopTest, DriftFileAvoidsTransient) {
   DisciplineOptions options;
   options.initial_frequency_ppm = -50;
