@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/control/local_clock_peer.h"
 #include "core/server/interface_filter.h"
 #include "platform/random_os.h"
 
@@ -190,10 +191,16 @@ void ServerLoop::refresh_view() {
   orphan_ = false;
   if (!config_.local_clocks.empty()) {
     const auto& lc = config_.local_clocks.front();
-    const uint32_t refid = refid_from_text(lc.refid.value_or("LOCL"));
     // Like the classic daemon, we are one stratum below the driver we follow:
     // `fudge 127.127.1.0 stratum 10` serves stratum 11 (default 5 → 6, the
-    // "synchronised to local net at stratum 6" of ntpstat).
+    // "synchronised to local net at stratum 6" of ntpstat). The refid is the
+    // driver's address 127.127.1.U (classic ntpq shows LOCAL(U)), or its text
+    // (LOCL, or `fudge refid`) when the driver claims stratum 0.
+    const uint32_t refid =
+        lc.stratum == 0
+            ? refid_from_text(lc.refid.value_or("LOCL"))
+            : net::IpAddress::v4({127, 127, 1, static_cast<uint8_t>(std::clamp(lc.unit, 0, 255))})
+                  .v4_value();
     core_.set_view(server::local_clock_view(static_cast<uint8_t>(std::clamp(lc.stratum + 1, 1, 15)),
                                             refid, clock_.precision_log2(), clock_.now()));
   } else {
@@ -251,6 +258,17 @@ void ServerLoop::handle_control(const platform::UdpSocket& socket, const platfor
   }
   snap.local_clock =
       !config_.local_clocks.empty() && !(snap.system && snap.system->server.synchronised());
+  // The local clock driver as the classic pseudo-association LOCAL(U).
+  for (const auto& lc : config_.local_clocks) {
+    snap.peers.push_back(control::local_clock_peer(
+        {.unit = lc.unit,
+         .stratum = lc.stratum,
+         .refid = refid_from_text(lc.refid.value_or("LOCL")),
+         .precision = static_cast<int8_t>(clock_.precision_log2()),
+         .started_s = started_s_,
+         .now_s = now_s,
+         .system_peer = snap.local_clock && &lc == &config_.local_clocks.front()}));
+  }
   snap.clock = clock_.now();
   snap.now_s = now_s;
   if (d.local) snap.local_address = *d.local;

@@ -116,6 +116,26 @@ TEST_F(NtpqAgainstNtpd, UnsynchronisedThenSynchronised) {
   Completed bad = tool("ntpq", {"-c", "rv 77", target});
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("unknown association"), std::string::npos) << bad.err;
+
+  // Without -n the refid 127.127.1.0 (the server follows its local clock
+  // driver) reads LOCAL(0), as classic ntpq shows it.
+  Completed named = tool("ntpq", {"-p", target});
+  EXPECT_TRUE(
+      std::regex_search(named.out, std::regex(R"(\n\*localhost       LOCAL\(0\)         3 u )")))
+      << named.out;
+  // On the server, the driver is the classic pseudo-association: LOCAL(0),
+  // refid .LOCL., its fudged stratum, type l, the system peer.
+  const std::string server_target = fmt::format("127.0.0.1:{}", server_port);
+  Completed local = tool("ntpq", {"-p", server_target});
+  EXPECT_TRUE(std::regex_search(
+      local.out,
+      std::regex(R"(\n\*LOCAL\(0\)        \.LOCL\.           2 l +[0-9]+   64 +[0-7]+ )")))
+      << local.out;
+  Completed local_n = tool("ntpq", {"-pn", server_target});
+  EXPECT_NE(local_n.out.find("\n*127.127.1.0     .LOCL.           2 l "), std::string::npos)
+      << local_n.out;
+  Completed server_rv = tool("ntpq", {"-c", "rv 0 refid,stratum", server_target});
+  EXPECT_NE(server_rv.out.find("refid=127.127.1.0, stratum=3"), std::string::npos) << server_rv.out;
 }
 
 TEST_F(NtpqAgainstNtpd, NoqueryAndUnreachableFailCleanly) {

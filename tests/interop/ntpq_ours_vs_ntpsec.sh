@@ -177,8 +177,10 @@ fi
 run_cmd 10 "$NS" "$OUR_NTPQ" -t 2 -p
 assert_rc 0 "our ntpq -p against NTPsec"
 check_layout "$RUN_OUT" "our ntpq -p"
-assert_line "$RUN_OUT" '^\*upstream\.test   127\.127\.1\.1     10 u ' \
-  "our ntpq -p: reverse lookup of 198.18.0.2 (netns /etc/hosts)"
+# Without -n, classic ntpq names a reference-clock refid (127.127.T.U) by
+# its driver: chronyd's local reference 127.127.1.1 reads LOCAL(1).
+assert_line "$RUN_OUT" '^\*upstream\.test   LOCAL\(1\)        10 u ' \
+  "our ntpq -p: reverse lookup of 198.18.0.2 (netns /etc/hosts), refid LOCAL(1)"
 [[ $MATCHED_LINE =~ $RE_ROW_STRICT ]] || fail "ntpq -p row layout: '$MATCHED_LINE'"
 pass "ntpq -p row has the exact classic column layout"
 

@@ -119,7 +119,9 @@ assert_rc 0 "our ntpq -p"
 assert_line "$RUN_OUT" '^     remote           refid      st t when poll reach   delay   offset  jitter$' \
   "our ntpq -p header"
 assert_line "$RUN_OUT" '^={78}$' "our ntpq -p rule"
-assert_line "$RUN_OUT" '^\*localhost +[0-9.]+ +3 u ' "our ntpq -p row"
+# The upstream serves from its local clock driver: refid 127.127.1.0, which
+# our ntpq (like classic ntpq, unlike NTPsec's) shows as LOCAL(0).
+assert_line "$RUN_OUT" '^\*localhost +LOCAL\(0\) +3 u ' "our ntpq -p row"
 
 # (c) no daemon
 stop_daemon "$CLIENT_PID"

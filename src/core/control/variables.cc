@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/control/local_clock_peer.h"
+
 namespace meridian::control {
 namespace {
 
@@ -128,6 +130,13 @@ std::vector<Variable> system_variables(const ControlSnapshot& s) {
   if (v.synchronised())
     rootdisp += kPhi * std::max(0.0, seconds_between(s.clock, v.reference_time));
   const engine::SystemView sys = s.system.value_or(engine::SystemView{});
+  // The system peer: the client's, or the local clock driver's
+  // pseudo-association when we serve from it.
+  uint16_t peer = sys.system_peer ? association_id(*sys.system_peer) : 0;
+  for (const auto& p : s.peers) {
+    if (peer == 0 && s.local_clock && is_refclock_address(p.options.endpoint.address))
+      peer = association_id(p.id);
+  }
   std::vector<Variable> out = {
       {"leap", fmt::format("{}", static_cast<unsigned>(v.leap))},
       {"stratum", fmt::format("{}", v.stratum)},
@@ -137,7 +146,7 @@ std::vector<Variable> system_variables(const ControlSnapshot& s) {
       {"refid", refid_text(v.reference_id, v.stratum)},
       {"reftime", hex_timestamp(v.reference_time.to_timestamp())},
       {"tc", fmt::format("{}", sys.poll_log2)},
-      {"peer", fmt::format("{}", sys.system_peer ? association_id(*sys.system_peer) : 0)},
+      {"peer", fmt::format("{}", peer)},
       {"offset", ms(sys.offset_s, 6)},
       {"frequency", fmt::format("{:.6f}", sys.discipline.frequency_ppm)},
       {"sys_jitter", ms(sys.system_jitter_s, 6)},
@@ -208,6 +217,8 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
   const source::FilterOutput filter = st.filter.value_or(source::FilterOutput{});
   const uint8_t stratum = st.last_sample ? sample.stratum : 16;
   const uint32_t refid = st.last_sample ? sample.reference_id : wire::kKissInit;
+  // A reference clock's refid is its text (.LOCL.) whatever its stratum.
+  const bool refclock = is_refclock_address(p.options.endpoint.address);
   const std::string rec = st.last_reply_s >= 0
                               ? hex_timestamp(wall_time(s, st.last_reply_s).to_timestamp())
                               : hex_timestamp(time::NtpTimestamp{});
@@ -221,7 +232,7 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"precision", fmt::format("{}", sample.precision)},
       {"rootdelay", ms(sample.root_delay_s, 3)},
       {"rootdisp", ms(sample.root_dispersion_s, 3)},
-      {"refid", refid_text(refid, stratum)},
+      {"refid", refid_text(refid, refclock ? 0 : stratum)},
       {"reftime", rec},
       {"rec", rec},
       {"reach", fmt::format("0x{:02x}", st.reach)},

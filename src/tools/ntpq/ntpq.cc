@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/control/local_clock_peer.h"
 #include "platform/command_line.h"
 #include "platform/socket_address.h"
 #include "tools/ntpq/format.h"
@@ -33,11 +34,15 @@ std::vector<std::string> split_words(const std::string& line) {
 }
 
 // Reverse lookup of an address literal (classic ntpq shows host names, cut to 15).
+// Reference clock pseudo-addresses (127.127.T.U) show their driver's name,
+// LOCAL(0), as in classic ntpq.
 std::string reverse_lookup(const std::string& text) {
   static std::map<std::string, std::string> cache;
   if (auto it = cache.find(text); it != cache.end()) return it->second;
   std::string name = text;
-  if (auto address = net::IpAddress::parse(text)) {
+  const auto address = net::IpAddress::parse(text);
+  if (auto refclock = address ? control::refclock_name(*address) : std::nullopt) return *refclock;
+  if (address) {
     sockaddr_storage storage{};
     const socklen_t length = platform::to_sockaddr(net::Endpoint{*address, 0}, storage);
     char host[NI_MAXHOST];
