@@ -21,6 +21,7 @@ const std::vector<MetricInfo>& metric_table() {
       {"within_100us", &Metrics::within_100us, A::kMedian},
       {"rms_offset_s", &Metrics::rms_offset_s, A::kMedian},
       {"max_offset_s", &Metrics::max_offset_s, A::kMedian},
+      {"peak_offset_s", &Metrics::peak_offset_s, A::kMedian},
       {"rms_freq_ppm", &Metrics::rms_freq_ppm, A::kMedian},
       {"falseticker_followed", &Metrics::falseticker_followed, A::kCount},
       {"panicked", &Metrics::panicked, A::kCount},
@@ -88,6 +89,7 @@ void MetricsAccumulator::add(double t, double offset_s, double freq_err_ppm) {
   } else {
     last_bad_100us_ = t;
   }
+  if (first_1ms_ != kInf) peak_abs_ = std::max(peak_abs_, a);
   if (t >= duration_s_ / 2) {
     ++n2_;
     sum_sq_ += offset_s * offset_s;
@@ -115,6 +117,7 @@ Metrics MetricsAccumulator::finish() const {
   m.within_100us = n_ ? static_cast<double>(in_100us_) / static_cast<double>(n_) : 0;
   m.rms_offset_s = n2_ ? std::sqrt(sum_sq_ / static_cast<double>(n2_)) : NAN;
   m.max_offset_s = n2_ ? max_abs_ : NAN;
+  m.peak_offset_s = first_1ms_ != kInf ? peak_abs_ : NAN;
   m.rms_freq_ppm = n2_ ? std::sqrt(sum_sq_freq_ / static_cast<double>(n2_)) : NAN;
   m.holdover_growth_s = hold_start_ >= 0 ? hold_max_ - hold_start_ : NAN;
   return m;

@@ -18,9 +18,10 @@ struct Metrics {
   double settle_100us_s;  // the same for 100 µs
   double within_1ms;      // share of samples with |θ| < 1 ms, whole run
   double within_100us;
-  double rms_offset_s;          // second half of the run
-  double max_offset_s;          // second half
-  double rms_freq_ppm;          // second half: RMS of the clock's net rate error
+  double rms_offset_s;   // second half of the run
+  double max_offset_s;   // second half
+  double peak_offset_s;  // max |θ| from the first |θ| < 1 ms on (after start-up), NaN: never
+  double rms_freq_ppm;   // second half: RMS of the clock's net rate error
   double falseticker_followed;  // 1 if a falseticker was ever the system peer
   double panicked;              // 1 if the engine asked the daemon to exit
   double holdover_growth_s;     // max |θ| in the holdover window − |θ| at its start (NaN: none)
@@ -79,6 +80,7 @@ class MetricsAccumulator {
   size_t n_ = 0, in_1ms_ = 0, in_100us_ = 0, n2_ = 0;
   double sum_sq_ = 0, max_abs_ = 0, sum_sq_freq_ = 0;
   double hold_start_ = -1, hold_max_ = 0;
+  double peak_abs_ = 0;  // max |θ| since first_1ms_
 };
 
 // Median of one metric over runs (∞ sorts last); for kCount the sum, for

@@ -373,6 +373,7 @@ Metrics ScaleRun::finish() {
   const double n2 = static_cast<double>(samples2_);
   m.rms_offset_s = samples2_ ? std::sqrt(sum_sq_ / n2) : NAN;
   m.max_offset_s = samples2_ ? max_abs_ : NAN;
+  m.peak_offset_s = NAN;  // not pooled over engines
   m.rms_freq_ppm = samples2_ ? std::sqrt(sum_sq_freq_ / n2) : NAN;
   m.falseticker_followed = 0;
   m.panicked = panicked_ ? 1 : 0;
