@@ -66,6 +66,9 @@ struct DisciplineState {
   double offset_s = 0;       // offset still to be corrected (θ convention), for loopstats
   double clock_jitter_s = 0;
   double clock_wander_ppm = 0;
+  // Standard error of frequency_ppm, ppm (0: not estimated, as RFC 5905's).
+  // The engine ages the clock filter's stored samples with it.
+  double frequency_sigma_ppm = 0;
   int poll_log2 = 6;          // the poll interval the discipline wants
   bool synchronised = false;  // has made at least one correction
 };

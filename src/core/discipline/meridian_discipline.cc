@@ -98,6 +98,7 @@ class MeridianDiscipline final : public Discipline {
             .offset_s = phase_estimate(),
             .clock_jitter_s = jitter_,
             .clock_wander_ppm = wander_ * 1e6,
+            .frequency_sigma_ppm = frequency_sigma() * 1e6,
             .poll_log2 = poll_,
             .synchronised = policy_.corrected()};
   }
@@ -110,6 +111,13 @@ class MeridianDiscipline final : public Discipline {
   // The offset still to correct now (θ convention): the line minus C.
   double phase_estimate() const { return have_fit_ ? fit_.predict(now_s_) - correction_ : 0; }
   double jitter_floor() const;
+  // Standard error of the frequency estimate, s/s: the fit's slope (its
+  // unit-weight variance over Σw(t − t̄)² plus the prior's weight), or the
+  // prior's own before the first fit (drift file: kDriftFileSigma).
+  double frequency_sigma() const {
+    if (have_fit_ && fit_.sxx > 0) return std::sqrt(fit_.unit_var / fit_.sxx);
+    return 1 / std::sqrt(prior_weight_);
+  }
   std::vector<RegressionPoint> weighted_points() const;
   void score_windows(const Sample& next);
   size_t best_window() const;

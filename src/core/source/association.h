@@ -109,6 +109,8 @@ class Association {
   // time moved forward): stored filter offsets (server − local) are corrected
   // so they stay comparable with new samples. See ClockFilter::shift_offsets.
   void on_clock_adjusted(double correction_s) { filter_.shift_offsets(correction_s); }
+  // See ClockFilter::set_staleness_rate (s/s).
+  void set_staleness_rate(double rate) { filter_.set_staleness_rate(rate); }
   // The filter stages, for ntpq's filtdelay/filtoffset/filtdisp.
   const ClockFilter& filter() const { return filter_; }
 

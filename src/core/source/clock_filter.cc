@@ -53,10 +53,12 @@ size_t ClockFilter::rank(double now_s, std::array<Ranked, kFilterStages>& out) c
   for (size_t k = 0, i = 0; k < n_empty && i < kFilterStages; ++i) {
     if (!stages_[i]) out[valid + n_dead + k++] = Ranked{i, 0};
   }
+  auto key = [&](const Ranked& r) {
+    const FilterSample& s = *stages_[r.index];
+    return s.delay_s + 2 * staleness_rate_ * std::max(0.0, now_s - s.time_s);
+  };
   std::stable_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(valid),
-                   [this](const Ranked& a, const Ranked& b) {
-                     return stages_[a.index]->delay_s < stages_[b.index]->delay_s;
-                   });
+                   [&](const Ranked& a, const Ranked& b) { return key(a) < key(b); });
   return valid;
 }
 
@@ -173,6 +175,10 @@ void ClockFilter::shift_offsets(double correction_s) {
   use_next_ = true;
 }
 
-void ClockFilter::clear() { *this = ClockFilter{}; }
+void ClockFilter::clear() {
+  const double rate = staleness_rate_;
+  *this = ClockFilter{};
+  staleness_rate_ = rate;
+}
 
 }  // namespace meridian::source

@@ -10,7 +10,9 @@
 //  * A stage is *valid* while its dispersion, grown by Φ = 15 µs/s since the
 //    sample was taken, is below MAXDISP (16 s). Empty stages and the dummies
 //    shifted in by add_missing() have dispersion MAXDISP and are never valid.
-//  * Candidate = the valid stage with the smallest delay (ties: the newer).
+//  * Candidate = the valid stage with the smallest delay (ties: the newer);
+//    with a staleness rate r set (set_staleness_rate), the smallest
+//    δ + 2·r·age, so the "delay order" below is that order.
 //  * Newer-only ("prime directive", RFC 5905 §10): a candidate no newer than
 //    the last sample handed out is not handed out again; add() returns false.
 //  * Popcorn spike (RFC 5905 §10, SGATE = 3), once at least 4 stages are
@@ -88,6 +90,16 @@ class ClockFilter {
   // of the system, and without this one lucky fast sample taken before a
   // start-up step could keep the discipline without data for 8 polls.
   void shift_offsets(double correction_s);
+  // How fast a stored offset goes stale as an estimate of the present one,
+  // s/s: a bound on the clock's rate error (the engine passes two standard
+  // errors of the discipline's frequency). Candidates are then ranked by
+  // δ + 2·rate·age instead of δ: a sample's offset error is bounded by δ/2,
+  // and an old sample's grows by rate·age on top, so a slightly slower but
+  // fresh sample beats a fast one measured polls ago while the frequency is
+  // poorly known (after an iburst the 8 stages hold the burst's fast samples
+  // and nothing newer would otherwise be handed out for ~8 polls). 0 (the
+  // default) is RFC 5905's pure minimum delay; the spike test is unchanged.
+  void set_staleness_rate(double rate) { staleness_rate_ = rate > 0 ? rate : 0; }
   void clear();
 
  private:
@@ -105,7 +117,8 @@ class ClockFilter {
   std::array<std::optional<FilterSample>, kFilterStages> stages_{};
   std::optional<FilterOutput> last_;  // the last output handed out
   double last_used_time_s_ = -1e300;
-  bool use_next_ = false;  // set by shift_offsets(): hand out the next sample
+  bool use_next_ = false;      // set by shift_offsets(): hand out the next sample
+  double staleness_rate_ = 0;  // s/s, see set_staleness_rate()
   // Per-stage popcorn-spike state, shifted together with stages_.
   enum class Mark : unsigned char { kNone, kHeld, kRejected };
   std::array<Mark, kFilterStages> marks_{};

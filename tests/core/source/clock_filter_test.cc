@@ -257,5 +257,35 @@ TEST(ClockFilterTest, ClearForgetsEverything) {
   EXPECT_TRUE(f.add(sample(0.2, 0.01, -5), 0));
 }
 
+// An iburst leaves 8 fast samples 2 s apart. Pure minimum delay (rate 0)
+// hands out nothing newer until they have shifted out; with a staleness rate
+// a fresh sample 200 µs slower wins once the old ones are 2·rate·age worse.
+TEST(ClockFilterTest, StalenessRateLetsAFreshSlowerSampleBeatAnOldBurst) {
+  for (const double rate : {0.0, 2e-6}) {
+    SCOPED_TRACE(rate);
+    ClockFilter f;
+    f.set_staleness_rate(rate);
+    // The burst's last sample is its fastest: it is handed out, and would stay
+    // the minimum until it shifts out 8 polls later.
+    for (int i = 0; i < 8; ++i) f.add(sample(0, 0.0020 - 1e-6 * i, 2.0 * i), 2.0 * i);
+    int handed_out = 0;
+    for (int k = 1; k <= 4; ++k) {
+      const double t = 14 + 64.0 * k;
+      if (f.add(sample(0, 0.0022, t), t)) ++handed_out;
+    }
+    // 2 · 2 ppm · 64 s = 256 µs > 200 µs: every poll's sample goes out.
+    EXPECT_EQ(handed_out, rate > 0 ? 4 : 0);
+  }
+}
+
+TEST(ClockFilterTest, StalenessRateSurvivesClear) {
+  ClockFilter f;
+  f.set_staleness_rate(1e-6);
+  f.add(sample(0, 0.001, 0), 0);
+  f.clear();
+  f.add(sample(0, 0.001, 0), 0);
+  EXPECT_TRUE(f.add(sample(0, 0.0011, 64), 64));  // 0.001 + 2·1e-6·64 > 0.0011
+}
+
 }  // namespace
 }  // namespace meridian::source
