@@ -91,8 +91,8 @@ class ClockFilter {
   // start-up step could keep the discipline without data for 8 polls.
   void shift_offsets(double correction_s);
   // How fast a stored offset goes stale as an estimate of the present one,
-  // s/s: a bound on the clock's rate error (the engine passes two standard
-  // errors of the discipline's frequency). Candidates are then ranked by
+  // s/s: a bound on the clock's rate error (the engine passes a few standard
+  // errors of the discipline's frequency, kStalenessSigmas). Candidates are then ranked by
   // δ + 2·rate·age instead of δ: a sample's offset error is bounded by δ/2,
   // and an old sample's grows by rate·age on top, so a slightly slower but
   // fresh sample beats a fast one measured polls ago while the frequency is
