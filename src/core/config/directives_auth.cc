@@ -157,9 +157,15 @@ void load_keys(ParseContext& ctx) {
   if (!config.keys_file) return;
   auto text = ctx.files().read(*config.keys_file);
   if (!text.ok()) {
-    // Classic ntpd starts without keys; authenticated associations then fail.
+    // Classic ntpd starts without keys; authenticated associations then fail
+    // (lint names each key that is used but not defined). A key file that
+    // does not exist is a warning, as for a missing includefile (the stock
+    // Red Hat ntp.conf names /etc/ntp/keys); one we cannot read is an error.
+    const auto severity = text.error().code == ErrorCode::kUnavailable
+                              ? Diagnostic::Severity::kWarning
+                              : Diagnostic::Severity::kError;
     config.diagnostics.push_back(
-        Diagnostic{Diagnostic::Severity::kError, config.locations["keys"],
+        Diagnostic{severity, config.locations["keys"],
                    fmt::format("keys: cannot read key file ({})", text.error().message)});
     return;
   }

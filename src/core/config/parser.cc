@@ -119,8 +119,15 @@ void ParseContext::include(const std::string& path, int line) {
   }
   auto listing = files_.list_directory(resolved);
   if (!listing.ok()) {
-    error(line,
-          fmt::format("includefile {}: cannot read ({}); skipped", path, content.error().message));
+    // A file that does not exist is what classic ntpd shrugs off (the stock
+    // Red Hat ntp.conf includes /etc/ntp/crypto/pw, absent elsewhere): a
+    // warning, so `ntpd --check` passes such a config. Unreadable is an error.
+    const std::string message =
+        fmt::format("includefile {}: cannot read ({}); skipped", path, content.error().message);
+    if (content.error().code == ErrorCode::kUnavailable)
+      warning(line, message);
+    else
+      error(line, message);
     return;
   }
   // NTPsec: a directory means every *.conf file in it, in name order.

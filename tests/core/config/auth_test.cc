@@ -76,12 +76,21 @@ TEST(ConfigAuthTest, RequestkeyControlkeyErrorsAreNotFatal) {
   EXPECT_FALSE(c.control_key);
 }
 
-TEST(ConfigAuthTest, MissingKeyFileIsAnErrorNotFatal) {
+// Missing: a warning (classic ntpd runs without it; the stock Red Hat
+// ntp.conf names /etc/ntp/keys). Present but unreadable: an error.
+TEST(ConfigAuthTest, MissingKeyFileIsAWarningUnreadableAnError) {
   Config c = parse("\nkeys /etc/ntp/keys\n");
-  EXPECT_THAT(errors(c), ElementsAre("/etc/ntp.conf:2: keys: cannot read key file (/etc/ntp/keys: "
-                                     "no such file)"));
+  EXPECT_THAT(warnings(c), ElementsAre("/etc/ntp.conf:2: keys: cannot read key file "
+                                       "(/etc/ntp/keys: no such file)"));
+  EXPECT_THAT(errors(c), ::testing::IsEmpty());
   EXPECT_FALSE(c.has_fatal());
   EXPECT_TRUE(c.keys.empty());
+  MemoryFileSource files;
+  files.add("/etc/ntp/keys/inside", "1 MD5 x\n");  // the key file is a directory
+  Config d = parse("\nkeys /etc/ntp/keys\n", files);
+  EXPECT_THAT(errors(d), ElementsAre("/etc/ntp.conf:2: keys: cannot read key file "
+                                     "(/etc/ntp/keys: is a directory)"));
+  EXPECT_FALSE(d.has_fatal());
 }
 
 TEST(ConfigAuthTest, BadKeyFileLinesAreFatalWithTheKeyFilesLocation) {
