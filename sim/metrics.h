@@ -22,7 +22,7 @@ struct Metrics {
   double max_offset_s;   // second half
   double peak_offset_s;  // max |θ| from the first |θ| < 1 ms on (after start-up), NaN: never
   double rms_freq_ppm;   // second half: RMS of the clock's net rate error
-  double falseticker_followed;  // 1 if a falseticker was ever the system peer
+  double falseticker_followed;  // 1 if a falseticker > 1 ms off was ever '*' or '+'
   double panicked;              // 1 if the engine asked the daemon to exit
   double holdover_growth_s;     // max |θ| in the holdover window − |θ| at its start (NaN: none)
   double steps;                 // clock steps

@@ -136,6 +136,17 @@ class Builder {
       c.freq_steps.emplace_back(*at, *ppm);
       return true;
     }
+    if (e.key == "time_step") {
+      auto w = words(e.value);
+      std::optional<double> at, by;
+      if (w.size() == 2) {
+        at = parse_duration(w[0]);
+        by = parse_duration(w[1]);
+      }
+      if (!at || !by) return error(e.line, "time_step: expected AT SECONDS");
+      c.time_steps.emplace_back(*at, *by);
+      return true;
+    }
     return false;
   }
 
@@ -314,6 +325,8 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
           r = assign(number(e), m.stratum);
         } else if (e.key == "hold") {
           r = assign(seconds(e), m.hold_s);
+        } else if (e.key == "fuzz") {
+          r = assign(boolean(e), m.fuzz);
         } else if (e.key == "kod_probability") {
           r = assign(probability(e), m.kod_probability);
         } else if (e.key == "down") {

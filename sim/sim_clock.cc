@@ -29,6 +29,7 @@ SimClock::SimClock(ClockModel model, uint64_t seed)
       next_grid_s_(model_.wander_ppm_per_sqrt_s > 0 ? kWanderGrid_s
                                                     : std::numeric_limits<double>::infinity()) {
   std::sort(model_.freq_steps.begin(), model_.freq_steps.end());
+  std::sort(model_.time_steps.begin(), model_.time_steps.end());
 }
 
 void SimClock::advance(double t) {
@@ -37,11 +38,17 @@ void SimClock::advance(double t) {
     const double step_at = next_step_ < model_.freq_steps.size()
                                ? model_.freq_steps[next_step_].first
                                : std::numeric_limits<double>::infinity();
-    const double change_at = std::min(next_grid_s_, step_at);
+    const double jump_at = next_time_step_ < model_.time_steps.size()
+                               ? model_.time_steps[next_time_step_].first
+                               : std::numeric_limits<double>::infinity();
+    const double change_at = std::min({next_grid_s_, step_at, jump_at});
     if (change_at > t) break;
     x_ += (intrinsic_ + correction_) * (change_at - t_);
     t_ = change_at;
-    if (change_at == step_at) {
+    if (change_at == jump_at) {
+      x_ += model_.time_steps[next_time_step_].second;
+      ++next_time_step_;
+    } else if (change_at == step_at) {
       intrinsic_ += model_.freq_steps[next_step_].second * 1e-6;
       ++next_step_;
     } else {

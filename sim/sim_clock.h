@@ -24,6 +24,7 @@ struct ClockModel {
   double freq_ppm = 0;               // intrinsic frequency error (positive = runs fast)
   double wander_ppm_per_sqrt_s = 0;  // random-walk frequency noise
   std::vector<std::pair<double, double>> freq_steps;  // (true time s, ppm added)
+  std::vector<std::pair<double, double>> time_steps;  // (true time s, seconds added to x)
   double resolution_s = 1e-9;                         // read quantum (0 = exact)
 };
 
@@ -61,6 +62,7 @@ class SimClock {
   double wander_sigma_;    // s/s per 1 s grid step
   double next_grid_s_;
   size_t next_step_ = 0;
+  size_t next_time_step_ = 0;
 };
 
 }  // namespace meridian::sim

@@ -50,6 +50,7 @@ SimServer::SimServer(const ServerModel& model, uint64_t clock_seed, uint64_t kod
     : model_(model),
       clock_(model.clock, clock_seed),
       kod_random_(kod_seed),
+      fuzz_random_(kod_seed ^ 0x9e3779b97f4a7c15ULL),
       precision_log2_(precision_log2(model.clock.resolution_s)) {}
 
 std::optional<Reply> SimServer::handle(double t, std::span<const std::byte> request) {
@@ -61,14 +62,21 @@ std::optional<Reply> SimServer::handle(double t, std::span<const std::byte> requ
   if (!header) return std::nullopt;
 
   const double rx_s = clock_.reading_s(t);
-  const time::NtpTime rx = to_ntp(rx_s);
-  const time::NtpTime tx = to_ntp(rx_s + model_.hold_s);
+  double rx_fuzz_s = 0;
+  double tx_fuzz_s = 0;
+  if (model_.fuzz) {
+    const double quantum_s = std::ldexp(1.0, precision_log2_);
+    rx_fuzz_s = quantum_s * fuzz_random_.next_unit();
+    tx_fuzz_s = quantum_s * fuzz_random_.next_unit();
+  }
+  const time::NtpTime rx = to_ntp(rx_s + rx_fuzz_s);
+  const time::NtpTime tx = to_ntp(rx_s + model_.hold_s + tx_fuzz_s);
 
   server::ServerView view;
   if (model_.type == ServerModel::Type::kUnsync) {
     view = server::ServerView::unsynchronised(precision_log2_);
   } else {
-    view = synchronised_view(model_.stratum, precision_log2_, rx);
+    view = synchronised_view(model_.stratum, precision_log2_, to_ntp(rx_s));
   }
   server::Admission admission;
   if (model_.type == ServerModel::Type::kKod && kod_draw < model_.kod_probability) {

@@ -37,6 +37,9 @@ struct ServerModel {
   ClockModel clock;
   uint8_t stratum = 1;
   double hold_s = 10e-6;  // T3 − T2 on the server's clock
+  // T2 and T3 each get random bits below the precision, as chronyd sends
+  // them (with hold 0, T3 then reads before T2 about half the time).
+  bool fuzz = false;
   double kod_probability = 1.0;
   std::vector<Window> down;
   LinkModel link;
@@ -56,11 +59,14 @@ class SimServer {
   std::optional<Reply> handle(double t, std::span<const std::byte> request);
   const ServerModel& model() const { return model_; }
   uint64_t answered() const { return answered_; }
+  // The server's clock error (clock − true) at true time t.
+  double error_s(double t) { return clock_.error_s(t); }
 
  private:
   const ServerModel& model_;
   SimClock clock_;
   SeededRandom kod_random_;
+  SeededRandom fuzz_random_;
   int8_t precision_log2_;
   uint64_t answered_ = 0;
 };

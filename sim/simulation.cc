@@ -121,11 +121,27 @@ void Run::sample(double t) {
   }
 }
 
+// A falseticker counts as followed when it is the system peer or one of the
+// combined survivors ('*' or '+') while the offset the engine holds for it
+// is more than kWrong_s off the true one (θ of an exact server: −x_client).
+// A server that is right for an hour and then jumps may be used until its
+// wrong samples reach the engine, never after; one that is wrong from the
+// start, never.
 void Run::check_peer(double t) {
-  if (falsetickers_.empty()) return;
-  const auto peer = engine_->system(t).system_peer;
-  if (peer && std::find(falsetickers_.begin(), falsetickers_.end(), *peer) != falsetickers_.end())
-    acc_.flags().falseticker_followed = 1;
+  constexpr double kWrong_s = 1e-3;
+  if (falsetickers_.empty() || !engine_->system(t).system_peer) return;
+  const double true_offset_s = -client_clock_.error_s(t);
+  for (const auto& p : engine_->peers(t)) {
+    if (p.tally != select::Tally::kSystemPeer && p.tally != select::Tally::kCandidate) continue;
+    if (std::find(falsetickers_.begin(), falsetickers_.end(), p.id) == falsetickers_.end())
+      continue;
+    if (!p.state.filter) continue;
+    const double held_s = p.state.filter->offset_s;
+    if (std::fabs(servers_[p.id]->error_s(t)) > kWrong_s &&
+        std::fabs(held_s - true_offset_s) > kWrong_s) {
+      acc_.flags().falseticker_followed = 1;
+    }
+  }
 }
 
 void Run::apply(double t) {
@@ -204,6 +220,16 @@ RunResult Run::run() {
     }
     engine_->on_timer(wake, client_clock_.read(wake), actions_);
     apply(wake);
+  }
+  if (o_.verbose) {
+    for (const auto& p : engine_->peers(s_.duration_s)) {
+      fmt::print(
+          stderr,
+          "[{} seed {}] server {} drops: unmatched {} kiss {} unsync {} timestamps {} step {}\n",
+          algorithm_name(o_.algorithm), o_.seed, p.options.name, p.state.drops.unmatched,
+          p.state.drops.kiss, p.state.drops.unsynchronised, p.state.drops.bad_timestamps,
+          p.state.drops.crossed_step);
+    }
   }
   result_.metrics = acc_.finish();
   return std::move(result_);

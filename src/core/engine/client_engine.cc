@@ -13,7 +13,10 @@ namespace meridian::engine {
 
 namespace {
 
-constexpr double kTick_s = 1.0;             // discipline tick (frequency steering)
+constexpr double kTick_s = 1.0;  // discipline tick (frequency steering)
+// Polls (an iburst counts as one) a server gets to answer before start-up
+// stops waiting for it (see reselect).
+constexpr int kStartupPolls = 4;
 constexpr double kMinDispersion_s = 0.005;  // MINDISP (RFC 5905 §7.2)
 // The clock filter's staleness rate, in standard errors of the discipline's
 // frequency (ClockFilter::set_staleness_rate). Empirical, from meridian-sim
@@ -59,6 +62,17 @@ void ClientEngine::remove_server(size_t id, double now_s, time::NtpTime clock_no
   if (system_peer_ == id) reselect(now_s, clock_now, out);
 }
 
+size_t ClientEngine::expected_voters(double now_s) const {
+  size_t n = 0;
+  for (const auto& a : associations_) {
+    if (!a) continue;
+    const auto v = a->view(now_s);
+    if (v.stopped) continue;
+    if (v.last_sample || v.unreach < kStartupPolls) ++n;
+  }
+  return n;
+}
+
 size_t ClientEngine::live_count() const {
   return static_cast<size_t>(std::count_if(associations_.begin(), associations_.end(),
                                            [](const auto& a) { return a != nullptr; }));
@@ -81,11 +95,13 @@ void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<A
     if (!associations_[i]) continue;  // removed
     auto& a = *associations_[i];
     if (now_s < a.next_poll_s()) continue;
-    // T1 with random bits below ~60 ns: unpredictable to off-path spoofers.
-    const uint64_t noise = random_.next_u64() & 0xff;
-    const auto t1 =
-        time::NtpTimestamp::from_raw((clock_now.to_timestamp().raw() & ~uint64_t{0xff}) | noise);
-    const wire::NtpHeader request = a.make_request(t1, now_s);
+    // RFC 9109 §3 / chrony, ntpd-rs: the transmit field is 64 random bits,
+    // so an off-path attacker cannot guess the origin a reply must echo;
+    // T1, our real send time, stays local. (Never zero: zero means "none".)
+    uint64_t nonce = random_.next_u64();
+    if (nonce == 0) nonce = 1;
+    const wire::NtpHeader request =
+        a.make_request(clock_now.to_timestamp(), now_s, time::NtpTimestamp::from_raw(nonce));
     SendRequest send;
     send.association = i;
     send.to = a.options().endpoint;
@@ -160,18 +176,19 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
 
   const auto previous = system_peer_;
   system_peer_ = sel.system_peer;
-  // At start-up, wait until a majority of the configured servers have
-  // answered and pass the sanity checks (the voters of the intersection):
-  // iburst replies arrive within milliseconds of each other, and the first
-  // one alone must not be able to step us to a falseticker. Counting voters,
-  // not answers, matters when good servers missed their first polls: their
-  // dispersion then exceeds maxdist for a while, and a lone acceptable liar
-  // would otherwise be a majority of one.
-  const auto voters =
+  // At start-up, wait until the servers that agree (the truechimers) are a
+  // majority of the servers that may still answer: iburst replies arrive
+  // within milliseconds of each other, and neither the first reply alone nor
+  // a clique of liars that happened to answer first may step the clock.
+  // Counting answers (or voters, falsetickers included) instead let two
+  // agreeing falsetickers and one good server of five step us to the
+  // falsetickers (scenario 11e). A server that has not answered its first
+  // kStartupPolls polls no longer counts, so a dead one cannot block us.
+  const auto truechimers =
       static_cast<size_t>(std::count_if(sel.tally.begin(), sel.tally.end(), [](select::Tally t) {
-        return t != select::Tally::kReject;
+        return t != select::Tally::kReject && t != select::Tally::kFalseticker;
       }));
-  if (!ever_synchronised_ && voters * 2 <= live_count()) system_peer_.reset();
+  if (!ever_synchronised_ && truechimers * 2 <= expected_voters(now_s)) system_peer_.reset();
   if (system_peer_) ever_synchronised_ = true;
   if (!system_peer_) {
     if (previous) {

@@ -107,6 +107,8 @@ class ClientEngine {
  private:
   void reselect(double now_s, time::NtpTime clock_now, std::vector<Action>& out);
   void apply(const discipline::ClockAdjustment& adj, std::vector<Action>& out);
+  // Servers whose vote start-up waits for: answered once, or still young.
+  size_t expected_voters(double now_s) const;
 
   ClientConfig config_;
   RandomSource& random_;

@@ -57,27 +57,31 @@ struct Interval {
   double high_s;
 };
 
-// RFC 5905 §11.2.1: the smallest interval [l, u] that lies within the
-// correctness intervals [θ−λ, θ+λ] of m − f candidates and leaves no more than
-// f midpoints outside it, for the smallest f with f < m/2. nullopt when no
-// majority agrees (step 6: "a majority clique could not be found").
+// RFC 5905 §11.2.1 as the reference implementation has run it since ntpd
+// 4.2.6 (and NTPsec today): the smallest interval [l, u] where at least
+// m − f correctness intervals [θ−λ, θ+λ] overlap, for the smallest f with
+// f < m/2. nullopt when no majority agrees. The RFC's extra rule — at most f
+// midpoints θ outside [l, u] — is dropped: a server whose stored sample is a
+// few polls old while the clock drifts (before the frequency is known) has
+// its midpoint off the others' though its interval agrees, and the rule then
+// declared every server a falseticker (lost synchronisation twice in the
+// first 5 min of issue 11's falseticker run). Overlap is what correctness
+// intervals promise; a falseticker's interval still misses the majority's.
 std::optional<Interval> intersection(std::span<const Candidate> cs,
                                      const std::vector<Index>& voters) {
   // Endpoint kinds: the upward scan adds one at a lower edge and removes one at
   // an upper edge; the downward scan the reverse. Equal values sort lower edge
   // first, upper edge last, so intervals that merely touch still overlap.
   constexpr int kLower = -1;
-  constexpr int kMid = 0;
   constexpr int kUpper = 1;
   struct Endpoint {
     double value_s;
     int kind;
   };
   std::vector<Endpoint> ends;
-  ends.reserve(3 * voters.size());
+  ends.reserve(2 * voters.size());
   for (Index i : voters) {
     ends.push_back({cs[i].offset_s - cs[i].root_distance_s, kLower});
-    ends.push_back({cs[i].offset_s, kMid});
     ends.push_back({cs[i].offset_s + cs[i].root_distance_s, kUpper});
   }
   std::sort(ends.begin(), ends.end(), [](const Endpoint& a, const Endpoint& b) {
@@ -86,12 +90,10 @@ std::optional<Interval> intersection(std::span<const Candidate> cs,
 
   const auto m = static_cast<std::ptrdiff_t>(voters.size());
   for (std::ptrdiff_t f = 0; 2 * f < m; ++f) {
-    std::ptrdiff_t midpoints_outside = 0;  // the RFC's d
     std::optional<double> low;
     std::ptrdiff_t chime = 0;  // the RFC's c
     for (auto it = ends.begin(); it != ends.end(); ++it) {
       chime -= it->kind;
-      if (it->kind == kMid) ++midpoints_outside;
       if (chime >= m - f) {
         low = it->value_s;
         break;
@@ -101,7 +103,6 @@ std::optional<Interval> intersection(std::span<const Candidate> cs,
     chime = 0;
     for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
       chime += it->kind;
-      if (it->kind == kMid) ++midpoints_outside;
       if (chime >= m - f) {
         high = it->value_s;
         break;
@@ -109,7 +110,7 @@ std::optional<Interval> intersection(std::span<const Candidate> cs,
     }
     // Step 5 asks l < u; we accept l == u as well: a single common point is a
     // non-empty intersection, and a lone candidate with λ = 0 must not fail.
-    if (low && high && midpoints_outside <= f && *low <= *high) return Interval{*low, *high};
+    if (low && high && *low <= *high) return Interval{*low, *high};
   }
   return std::nullopt;
 }

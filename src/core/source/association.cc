@@ -57,9 +57,11 @@ void Association::reschedule() {
   next_poll_s_ = last_request_s_ + std::max(kMinRequestSpacing_s, interval_s);
 }
 
-wire::NtpHeader Association::make_request(time::NtpTimestamp t1, double now_s) {
+wire::NtpHeader Association::make_request(time::NtpTimestamp t1, double now_s,
+                                          std::optional<time::NtpTimestamp> wire_transmit) {
   const auto poll_field = [this] { return static_cast<int8_t>(state_.poll_log2); };
-  if (state_.stopped) return make_client_request(t1, poll_field(), options_.version);
+  const time::NtpTimestamp transmit = wire_transmit.value_or(t1);
+  if (state_.stopped) return make_client_request(transmit, poll_field(), options_.version);
 
   if (burst_left_ > 0) {
     --burst_left_;  // a burst follow-up: the poll it belongs to was counted already
@@ -86,8 +88,10 @@ wire::NtpHeader Association::make_request(time::NtpTimestamp t1, double now_s) {
   }
 
   last_request_s_ = now_s;
-  pending_.transmit = t1;
+  pending_.transmit = transmit;
+  pending_.local_transmit = t1;
   awaiting_reply_ = true;
+  request_crossed_step_ = false;
   if (burst_left_ > 0) {
     next_poll_s_ = now_s + std::max(kIburstSpacing_s, kMinRequestSpacing_s);
   } else {
@@ -96,16 +100,28 @@ wire::NtpHeader Association::make_request(time::NtpTimestamp t1, double now_s) {
     jitter_factor_ = 1 + kPollJitterFraction * random_.next_unit();
     reschedule();
   }
-  return make_client_request(t1, poll_field(), options_.version);
+  return make_client_request(transmit, poll_field(), options_.version);
 }
 
 bool Association::on_reply(const Evaluation& e, double now_s) {
   if (state_.stopped || !awaiting_reply_) return false;
   // Unverified replies must not consume the request in flight, or an
   // attacker's (or the network's) duplicate would hide the real answer.
-  if (!origin_verified(e.verdict)) return false;
+  if (!origin_verified(e.verdict)) {
+    count_drop(e.verdict);
+    return false;
+  }
   awaiting_reply_ = false;
   pending_.transmit = time::NtpTimestamp{};  // one answer per request: replays now fail origin
+  // The clock was stepped while this request was in flight: T1 is from
+  // before the step, T4 (perhaps) from after, so θ and δ would be off by the
+  // step. One lost sample; the next request measures the stepped clock.
+  if (request_crossed_step_) {
+    request_crossed_step_ = false;
+    ++state_.drops.crossed_step;
+    return false;
+  }
+  if (e.verdict != Verdict::kAccepted) count_drop(e.verdict);
 
   switch (action_for(e.verdict)) {
     case ServerAction::kUse: {
@@ -151,6 +167,37 @@ bool Association::on_reply(const Evaluation& e, double now_s) {
       return false;
   }
   return false;
+}
+
+void Association::count_drop(Verdict v) {
+  switch (v) {
+    case Verdict::kAccepted:
+      return;
+    case Verdict::kNotServerMode:
+    case Verdict::kBadVersion:
+    case Verdict::kDuplicate:
+    case Verdict::kBogusOrigin:
+      ++state_.drops.unmatched;
+      return;
+    case Verdict::kKissRate:
+    case Verdict::kKissDeny:
+    case Verdict::kKissRestrict:
+    case Verdict::kKissOther:
+      ++state_.drops.kiss;
+      return;
+    case Verdict::kUnsynchronised:
+    case Verdict::kBadDistance:
+      ++state_.drops.unsynchronised;
+      return;
+    case Verdict::kBadTimestamps:
+      ++state_.drops.bad_timestamps;
+      return;
+  }
+}
+
+void Association::on_clock_adjusted(double correction_s) {
+  filter_.shift_offsets(correction_s);
+  if (awaiting_reply_) request_crossed_step_ = true;
 }
 
 void Association::set_poll(int poll_log2) {

@@ -69,6 +69,16 @@ struct AssociationOptions {
   uint8_t version = 4;
 };
 
+// Replies that answered (or claimed to answer) a request but gave no
+// sample, by reason; every other reply is a sample for the clock filter.
+struct ReplyDrops {
+  uint64_t unmatched = 0;       // wrong mode/version, duplicate, or origin ≠ our request
+  uint64_t kiss = 0;            // kiss-o'-death (RATE, DENY, RSTR, other)
+  uint64_t unsynchronised = 0;  // server unsynchronised (LI 3, stratum 16, no reftime) or too far
+  uint64_t bad_timestamps = 0;  // zero T2/T3, T3 < T2 beyond the server's precision, T4 < T1
+  uint64_t crossed_step = 0;    // our clock was stepped while the request was in flight
+};
+
 // The state ntpq and the selection read.
 struct AssociationView {
   uint8_t reach = 0;                   // 8-bit shift register, 1 = answered
@@ -79,6 +89,7 @@ struct AssociationView {
   double last_reply_s = -1;            // monotonic time of the last accepted reply, −1 if none
   std::string kiss;                    // last kiss code received ("RATE", "DENY", …)
   bool stopped = false;                // DENY/RSTR: demobilised
+  ReplyDrops drops;
 };
 
 class Association {
@@ -93,7 +104,11 @@ class Association {
   // The engine sends a request now: shifts the reach register, remembers T1,
   // schedules the next poll (iburst spacing, then 2^poll with a little random
   // jitter so many clients don't synchronise). REQUIRES: now_s ≥ next_poll_s().
-  wire::NtpHeader make_request(time::NtpTimestamp t1, double now_s);
+  // `wire_transmit`: the transmit field to send (the reply must echo it as
+  // origin); by default T1 itself. The engine sends random bits (RFC 9109)
+  // and T1 stays local.
+  wire::NtpHeader make_request(time::NtpTimestamp t1, double now_s,
+                               std::optional<time::NtpTimestamp> wire_transmit = std::nullopt);
   // What the engine remembers about the request in flight (for evaluate_reply).
   const PendingRequest& pending() const { return pending_; }
   // A reply was evaluated (source::evaluate_reply). Returns true when the
@@ -105,10 +120,11 @@ class Association {
   // no less than this. A changed poll reschedules the next request from the
   // last one (never sooner than kMinRequestSpacing_s after it).
   void set_poll(int poll_log2);
-  // The local clock was stepped or slewed by correction_s (positive = local
+  // The local clock was stepped by correction_s (positive = local
   // time moved forward): stored filter offsets (server − local) are corrected
   // so they stay comparable with new samples. See ClockFilter::shift_offsets.
-  void on_clock_adjusted(double correction_s) { filter_.shift_offsets(correction_s); }
+  // A reply to a request sent before the step is dropped (ReplyDrops::crossed_step).
+  void on_clock_adjusted(double correction_s);
   // See ClockFilter::set_staleness_rate (s/s).
   void set_staleness_rate(double rate) { filter_.set_staleness_rate(rate); }
   // The filter stages, for ntpq's filtdelay/filtoffset/filtdisp.
@@ -119,6 +135,7 @@ class Association {
   RandomSource& random_;
   PendingRequest pending_;
   bool awaiting_reply_ = false;
+  bool request_crossed_step_ = false;  // the clock was stepped since the request went out
   ClockFilter filter_;
   AssociationView state_;
   int burst_left_ = 0;  // follow-up requests left in the current burst
@@ -130,6 +147,7 @@ class Association {
   bool polled_ = false;       // at least one poll sent
 
   int reachable_poll() const;
+  void count_drop(Verdict v);
   void reschedule();
 };
 

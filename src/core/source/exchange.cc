@@ -5,6 +5,11 @@
 
 namespace meridian::source {
 
+namespace {
+// The most timestamp fuzz (s) tolerated in a server's hold time T3 − T2.
+constexpr double kMaxHoldFuzz_s = 1e-3;
+}  // namespace
+
 using wire::LeapIndicator;
 using wire::Mode;
 
@@ -100,13 +105,26 @@ Evaluation evaluate_reply(const wire::NtpHeader& reply, const PendingRequest& re
       reply.reference.is_zero()) {
     return reject(Verdict::kUnsynchronised);
   }
-  const time::NtpTimestamp t1 = request.transmit;
+  const time::NtpTimestamp t1 =
+      request.local_transmit.is_zero() ? request.transmit : request.local_transmit;
   const time::NtpTimestamp t2 = reply.receive;
   const time::NtpTimestamp t3 = reply.transmit;
   if (t2.is_zero() || t3.is_zero()) return reject(Verdict::kBadTimestamps);
-  const double server_hold_s = (t3 - t2).to_seconds();
+  // A server may fuzz its timestamps below its precision (chronyd does, so
+  // they reveal nothing beyond it) and answer within that precision, so T3
+  // can read a little before T2: a hold time down to −2^precision is
+  // rounding, not an inconsistency. Rejecting it dropped about half of
+  // chronyd's replies in closed-loop simulation (no processing time), which
+  // left MAXDISP stages in good servers' filters and let a falseticker
+  // with a narrower interval win (issue 11). The tolerance is capped: a
+  // server claiming a coarse precision gets no more than kMaxHoldFuzz_s.
+  const double hold_tolerance_s = std::min(log2_to_seconds(reply.precision), kMaxHoldFuzz_s);
+  const double raw_hold_s = (t3 - t2).to_seconds();
   const double round_trip_s = (t4 - t1).to_seconds();
-  if (server_hold_s < 0 || round_trip_s < 0) return reject(Verdict::kBadTimestamps);
+  if (raw_hold_s < -hold_tolerance_s || round_trip_s < 0) {
+    return reject(Verdict::kBadTimestamps);
+  }
+  const double server_hold_s = std::max(0.0, raw_hold_s);
   // RFC 5905 §8 test 7: the server's reference time cannot be after its transmit time.
   if ((reply.reference - t3).raw() > 0) return reject(Verdict::kUnsynchronised);
 

@@ -23,9 +23,13 @@ inline constexpr double kMaxDispersion_s = 16;  // MAXDISP (RFC 5905 §7.2)
 inline constexpr uint8_t kMaxStratum = 16;      // 16 = unsynchronised
 
 // What the client remembers about the request in flight.
+// The transmit field goes on the wire and comes back as the reply's origin;
+// a client that wants it unguessable (RFC 9109: ntpd does) fills it with
+// random bits and keeps its real send time T1 apart in local_transmit.
 struct PendingRequest {
-  time::NtpTimestamp transmit;                  // the transmit field we sent (T1 on our clock)
+  time::NtpTimestamp transmit;                  // the transmit field we sent (the origin to match)
   time::NtpTimestamp previous_server_transmit;  // T3 of the last accepted reply (duplicate test)
+  time::NtpTimestamp local_transmit;            // T1 on our clock; zero: T1 is `transmit`
 };
 
 // A client-mode (3) request. T1 goes in the transmit field; every other

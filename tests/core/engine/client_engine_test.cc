@@ -196,6 +196,73 @@ TEST(ClientEngine, GoodServersLateToStartDoNotLeaveTheLiarAMajorityOfOne) {
   EXPECT_LT(std::fabs(h.clock().offset_s), 0.002);
 }
 
+// Issue 11: two falsetickers that agree with each other answer first, with
+// one good server; two more good servers answer a few seconds later. The
+// liars' clique must never step the clock: start-up waits until the
+// truechimers are a majority of the servers that may still answer.
+TEST(ClientEngine, TwoAgreeingFalsetickersAnsweringFirstNeverSetTheClock) {
+  Harness h({{server_at(1), 0.0, 2},
+             {server_at(2), 0.0002, 2, std::nullopt, 6.0},
+             {server_at(3), -0.0002, 2, std::nullopt, 6.0},
+             {server_at(4), 0.5, 2},
+             {server_at(5), 0.5001, 2}},
+            0.0, 0);
+  for (double t = 0.25; t < 900; t += 0.25) {
+    h.run(t);
+    const auto sys = h.engine().system(t);
+    if (sys.system_peer) {
+      ASSERT_LT(*sys.system_peer, 3u) << "followed a falseticker at " << t;
+    }
+    ASSERT_LT(std::fabs(h.clock().offset_s), 0.01) << "moved toward the liars at " << t;
+  }
+  EXPECT_TRUE(h.engine().system(900).system_peer.has_value());
+  const auto peers = h.engine().peers(900);
+  EXPECT_EQ(peers[3].tally, select::Tally::kFalseticker);
+  EXPECT_EQ(peers[4].tally, select::Tally::kFalseticker);
+}
+
+// RFC 9109: the transmit field of a request is a random nonce, not our
+// clock, so an off-path attacker cannot guess the origin a reply must echo.
+TEST(ClientEngine, RequestsCarryARandomTransmitField) {
+  SeededRandom random(3);
+  ClientConfig config;
+  source::AssociationOptions o;
+  o.endpoint = server_at(1);
+  config.servers.push_back(o);
+  ClientEngine engine(config, random, 0.0);
+  std::vector<uint64_t> fields;
+  double now = 0;
+  for (int i = 0; i < 1000 && fields.size() < 3; ++i) {
+    now = engine.next_wakeup_s();
+    std::vector<Action> out;
+    const NtpTime clock = kEpoch + NtpDuration::from_seconds(now);
+    engine.on_timer(now, clock, out);
+    for (const auto& a : out) {
+      const auto* send = std::get_if<SendRequest>(&a);
+      if (send == nullptr) continue;
+      auto h = wire::parse_header(send->bytes);
+      ASSERT_TRUE(h.ok());
+      EXPECT_GT(std::fabs((h->transmit - clock.to_timestamp()).to_seconds()), 1.0);
+      fields.push_back(h->transmit.raw());
+    }
+  }
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_NE(fields[0], fields[1]);
+  EXPECT_NE(fields[1], fields[2]);
+  // A reply echoing our clock reading instead of the nonce is not ours.
+  server::ServerView view = server::local_clock_view(1, wire::kiss_code("GPS\0"), -20, kEpoch);
+  wire::NtpHeader guess;
+  guess.mode = wire::Mode::kClient;
+  guess.version = 4;
+  guess.transmit = (kEpoch + NtpDuration::from_seconds(now)).to_timestamp();
+  const auto answer = server::answer_request(guess, {}, view, kEpoch, kEpoch, false);
+  ASSERT_TRUE(answer.has_reply());
+  std::vector<Action> out;
+  engine.on_packet(server_at(1), server::serialize_reply(answer.header), kEpoch, now + 0.01, out);
+  EXPECT_EQ(engine.peers(now + 0.01)[0].state.drops.unmatched, 1u);
+  EXPECT_FALSE(engine.peers(now + 0.01)[0].state.filter.has_value());
+}
+
 TEST(ClientEngine, KissRateIsLoggedAndBacksOff) {
   Harness h({{server_at(1), 0.0, 2, wire::kKissRate}}, 0.0, 0);
   h.run(30);

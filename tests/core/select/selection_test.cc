@@ -113,12 +113,22 @@ const Case kCases[] = {
      "++*",
      2,
      {.maxdist_s = 5}},
-    // §11.2.1 step 5: the intervals overlap in [0.09, 0.1], but neither
-    // midpoint lies there, so the two are not a clique.
-    {"MidpointsOutsideIntersectionNoMajority",
+    // The intervals overlap in [0.09, 0.1] though neither midpoint lies
+    // there: a clique all the same (RFC 5905's midpoint rule is dropped, as
+    // in ntpd since 4.2.6; it unsynchronised a client whose servers'
+    // samples were taken a few polls apart while its clock drifted).
+    {"MidpointsOutsideIntersectionStillAgree",
      {{.offset_s = 0.0, .distance_s = 0.1}, {.offset_s = 0.19, .distance_s = 0.1}},
-     "xx",
-     std::nullopt},
+     "*+",
+     0},
+    // Two agreeing servers of three, the third stale by more than their
+    // distance: the majority is the two whose intervals overlap.
+    {"StaleSampleMidpointOutsideStillMajority",
+     {{.offset_s = -0.00047, .distance_s = 0.0046},
+      {.offset_s = -0.0071, .distance_s = 0.0101},
+      {.offset_s = 0.4997, .distance_s = 0.0043}},
+     "*+x",
+     0},
     {"MidpointInsideIntersectionAgrees",
      {{.offset_s = 0.0, .distance_s = 0.1}, {.offset_s = 0.09, .distance_s = 0.1}},
      "*+",

@@ -190,6 +190,48 @@ TEST(AssociationTest, AcceptedReplyFeedsTheFilter) {
   EXPECT_NEAR(v.last_reply_s, h.now() + 0.0201, 1e-9);
 }
 
+// A reply to a request that went out before a clock step measured T1 before
+// the step and T4 after it: no sample, counted; the next exchange is used.
+TEST(AssociationTest, ReplyToARequestSentBeforeAStepIsDropped) {
+  Harness h(opts());
+  h.poll();
+  h.assoc().on_clock_adjusted(-0.1);
+  EXPECT_FALSE(h.answer());
+  AssociationView v = h.assoc().view(h.now());
+  EXPECT_EQ(v.drops.crossed_step, 1u);
+  EXPECT_FALSE(v.filter);
+  EXPECT_EQ(v.reach, 0);  // not an answer to count
+  h.poll();
+  EXPECT_TRUE(h.answer());
+  v = h.assoc().view(h.now());
+  EXPECT_EQ(v.drops.crossed_step, 1u);
+  ASSERT_TRUE(v.filter);
+  EXPECT_NEAR(v.filter->offset_s, 0.25, 1e-6);
+}
+
+// Every reply that is no sample is counted by reason.
+TEST(AssociationTest, DroppedRepliesAreCountedByReason) {
+  Harness h(opts());
+  h.poll();
+  NtpHeader bad = h.reply();
+  bad.transmit = bad.receive + NtpDuration::from_seconds(-0.001);  // T3 < T2 by 1 ms
+  h.deliver(bad, Verdict::kBadTimestamps);
+  h.poll();
+  NtpHeader unsync = h.reply();
+  unsync.leap = LeapIndicator::kUnsynchronised;
+  h.deliver(unsync, Verdict::kUnsynchronised);
+  h.poll();
+  NtpHeader forged = h.reply();
+  forged.origin = forged.origin + NtpDuration::from_seconds(1);
+  h.deliver(forged, Verdict::kBogusOrigin);
+  const AssociationView v = h.assoc().view(h.now());
+  EXPECT_EQ(v.drops.bad_timestamps, 1u);
+  EXPECT_EQ(v.drops.unsynchronised, 1u);
+  EXPECT_EQ(v.drops.unmatched, 1u);
+  EXPECT_EQ(v.drops.kiss, 0u);
+  EXPECT_EQ(v.drops.crossed_step, 0u);
+}
+
 TEST(AssociationTest, UnansweredPollsAgeTheFilter) {
   Harness h(opts());
   h.poll();

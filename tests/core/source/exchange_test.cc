@@ -276,13 +276,51 @@ TEST(ExchangeTest, BadTimestamps) {
   x = typical();
   x.reply.transmit = NtpTimestamp();
   EXPECT_EQ(evaluate(x).verdict, Verdict::kBadTimestamps);
-  x = typical();  // T3 < T2
-  x.reply.transmit = x.t2 + NtpDuration::from_raw(-1);
+  x = typical();  // T3 < T2 by more than the server's precision (2^-20 s)
+  x.reply.transmit = x.t2 + secs(-2e-6);
   x.reply.reference = x.t2 + secs(-60);
   EXPECT_EQ(evaluate(x).verdict, Verdict::kBadTimestamps);
   x = typical();  // T4 < T1
   x.t4 = x.t1 + NtpDuration::from_raw(-1);
   EXPECT_EQ(evaluate(x).verdict, Verdict::kBadTimestamps);
+}
+
+// chronyd fuzzes T2 and T3 below its precision; answering at once, its T3
+// then reads before T2 in about half the replies. Within the precision that
+// is rounding: the reply is a sample, its hold time counted as zero.
+TEST(ExchangeTest, HoldTimeBelowZeroWithinServerPrecisionIsRounding) {
+  Exchange x = make_exchange(NtpTimestamp::from_raw(uint64_t{3'900'000'000} << 32), 0.25, 0.001, 0);
+  x.reply.precision = -23;  // 119 ns
+  x.reply.transmit = x.t2 + secs(-100e-9);
+  const Evaluation e = evaluate(x);
+  ASSERT_EQ(e.verdict, Verdict::kAccepted);
+  EXPECT_NEAR(e.sample.delay_s, 0.002, 1e-8);  // the round trip, no negative hold added
+  EXPECT_NEAR(e.sample.offset_s, 0.25, 1e-6);
+  x.reply.transmit = x.t2 + secs(-200e-9);  // beyond 2^-23 s
+  EXPECT_EQ(evaluate(x).verdict, Verdict::kBadTimestamps);
+  // A server claiming a coarse precision gets no more than 1 ms of slack.
+  x.reply.precision = 2;
+  x.reply.transmit = x.t2 + secs(-0.5e-3);
+  EXPECT_EQ(evaluate(x).verdict, Verdict::kAccepted);
+  x.reply.transmit = x.t2 + secs(-2e-3);
+  EXPECT_EQ(evaluate(x).verdict, Verdict::kBadTimestamps);
+}
+
+// RFC 9109: the transmit field is a random nonce; T1 is kept locally and
+// the offset and delay come from it, not from the echoed origin.
+TEST(ExchangeTest, RandomTransmitFieldWithLocalT1) {
+  Exchange x = typical();
+  const NtpTimestamp nonce = NtpTimestamp::from_raw(0x0123456789abcdefULL);
+  const Evaluation expected = evaluate(x);
+  x.request.local_transmit = x.t1;
+  x.request.transmit = nonce;
+  x.reply.origin = nonce;
+  const Evaluation e = evaluate(x);
+  ASSERT_EQ(e.verdict, Verdict::kAccepted);
+  EXPECT_DOUBLE_EQ(e.sample.offset_s, expected.sample.offset_s);
+  EXPECT_DOUBLE_EQ(e.sample.delay_s, expected.sample.delay_s);
+  x.reply.origin = x.t1;  // a spoofer who guessed our clock, not the nonce
+  EXPECT_EQ(evaluate(x).verdict, Verdict::kBogusOrigin);
 }
 
 TEST(ExchangeTest, RootDistanceLimit) {
