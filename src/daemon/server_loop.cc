@@ -157,6 +157,14 @@ void ServerLoop::rescan_interfaces() {
     }
   }
   addresses_ = std::move(*list);
+  tell_client_our_addresses();
+}
+
+void ServerLoop::tell_client_our_addresses() {
+  if (client_ == nullptr) return;
+  std::vector<net::IpAddress> own;
+  for (const auto& a : addresses_) own.push_back(a.address);
+  client_->set_own_addresses(own);
 }
 
 void ServerLoop::refresh_view() {

@@ -44,7 +44,10 @@ class ServerLoop {
   // The bound ports (useful with --port 0 in tests).
   std::vector<net::Endpoint> bound() const;
   // Attaches the client (upstream servers); optional: a pure server runs without.
-  void attach_client(engine::ClientEngine* client) { client_ = client; }
+  void attach_client(engine::ClientEngine* client) {
+    client_ = client;
+    tell_client_our_addresses();
+  }
   // The attached client, if any (it may be attached later, on a reload).
   const engine::ClientEngine* client() const { return client_; }
   // The server/pool lines behind the client's associations, and how their
@@ -82,6 +85,7 @@ class ServerLoop {
   void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
   void handle_control(const platform::UdpSocket& socket, const platform::Datagram& d);
   void rescan_interfaces();
+  void tell_client_our_addresses();  // for the client's timing-loop check
   void refresh_view();
   void run_client(double now_s);
   void run_upstreams(double now_s);

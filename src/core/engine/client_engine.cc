@@ -49,7 +49,19 @@ ClientEngine::~ClientEngine() = default;
 size_t ClientEngine::add_server(const source::AssociationOptions& options, double now_s) {
   associations_.push_back(std::make_unique<source::Association>(options, now_s, random_));
   tally_.push_back(select::Tally::kReject);
+  in_loop_.push_back(false);
   return associations_.size() - 1;
+}
+
+void ClientEngine::set_own_addresses(std::span<const net::IpAddress> addresses) {
+  own_refids_.clear();
+  for (const auto& a : addresses) {
+    const bool loopback =
+        a.family() == net::Family::kIPv4
+            ? a.bytes()[0] == 127
+            : a == net::IpAddress::v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    if (!loopback) own_refids_.push_back(refid_for(a));
+  }
 }
 
 void ClientEngine::remove_server(size_t id, double now_s, time::NtpTime clock_now,
@@ -64,8 +76,9 @@ void ClientEngine::remove_server(size_t id, double now_s, time::NtpTime clock_no
 
 size_t ClientEngine::expected_voters(double now_s) const {
   size_t n = 0;
-  for (const auto& a : associations_) {
-    if (!a) continue;
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    const auto& a = associations_[i];
+    if (!a || in_loop_[i]) continue;  // no vote for a server that follows us
     const auto v = a->view(now_s);
     if (v.stopped) continue;
     if (v.last_sample || v.unreach < kStartupPolls) ++n;
@@ -155,6 +168,18 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
     if (!associations_[i]) continue;
     const auto v = associations_[i]->view(now_s);
     if (!v.filter || !v.last_sample || v.stopped) continue;
+    // Stratum ≥ 2: the refid is the server's own upstream (RFC 5905 §7.3).
+    const bool loop =
+        v.last_sample->stratum >= 2 && std::find(own_refids_.begin(), own_refids_.end(),
+                                                 v.last_sample->reference_id) != own_refids_.end();
+    if (loop != in_loop_[i]) {
+      in_loop_[i] = loop;
+      const std::string addr = associations_[i]->options().endpoint.address.to_string();
+      log(out, loop ? LogLevel::kWarning : LogLevel::kNotice,
+          loop ? fmt::format("server {} is synchronised to us (timing loop): not selectable", addr)
+               : fmt::format("server {} no longer synchronised to us", addr));
+    }
+    if (loop) continue;
     const double offset = v.filter->offset_s;
     select::Candidate c;
     c.id = i;

@@ -99,6 +99,11 @@ class ClientEngine {
   // Settings a validated reload may change without disturbing any state.
   void set_select_options(const select::SelectOptions& o) { config_.select = o; }
   void set_discipline_clock(bool on) { config_.discipline_clock = on; }
+  // Our own addresses (the daemon rescans them). A server whose refid is one
+  // of them is synchronised to us: selecting it would close a timing loop,
+  // so it is not selectable (logged once per change). Loopback addresses are
+  // left out: 127.0.0.1 is also the refid of any orphan-mode server.
+  void set_own_addresses(std::span<const net::IpAddress> addresses);
   const ClientConfig& config() const { return config_; }
 
   SystemView system(double now_s) const;
@@ -114,6 +119,8 @@ class ClientEngine {
   RandomSource& random_;
   std::vector<std::unique_ptr<source::Association>> associations_;
   std::vector<select::Tally> tally_;
+  std::vector<bool> in_loop_;         // per association: its refid is one of ours
+  std::vector<uint32_t> own_refids_;  // refid_for() of each non-loopback own address
   std::unique_ptr<discipline::Discipline> discipline_;
   std::optional<size_t> system_peer_;
   SystemView system_;

@@ -21,7 +21,8 @@ struct FakeServer {
   double offset_s = 0;  // server clock − true time
   uint8_t stratum = 2;
   std::optional<uint32_t> kiss;
-  double silent_until_s = 0;  // not answering yet (still starting up)
+  double silent_until_s = 0;      // not answering yet (still starting up)
+  std::optional<uint32_t> refid;  // the server's refid (default "GPS")
 };
 
 // The client's clock: true time + offset, running at (freq_error + correction) ppm.
@@ -81,6 +82,7 @@ class Harness {
         server::ServerView view = server::local_clock_view(
             static_cast<uint8_t>(s.stratum - 1), wire::kiss_code("GPS\0"), -20, server_rx);
         view.stratum = s.stratum;
+        if (s.refid) view.reference_id = *s.refid;
         server::Admission admission;
         if (s.kiss) admission.verdict = server::Admission::Verdict::kKissRate;
         const auto answer =
@@ -261,6 +263,40 @@ TEST(ClientEngine, RequestsCarryARandomTransmitField) {
   engine.on_packet(server_at(1), server::serialize_reply(answer.header), kEpoch, now + 0.01, out);
   EXPECT_EQ(engine.peers(now + 0.01)[0].state.drops.unmatched, 1u);
   EXPECT_FALSE(engine.peers(now + 0.01)[0].state.filter.has_value());
+}
+
+// Issue 12: a server that takes its time from us (its refid is one of our
+// addresses) is not selectable, even when it is the better server.
+TEST(ClientEngine, ServerSynchronisedToUsIsNotSelectable) {
+  const auto ours = net::IpAddress::v4({198, 51, 100, 7});
+  Harness h({{server_at(1), 0.0, 3}, {server_at(2), 0.0001, 2, std::nullopt, 0, ours.v4_value()}},
+            0.0, 0);
+  const std::vector<net::IpAddress> own{net::IpAddress::v4_loopback(), ours};
+  h.engine().set_own_addresses(own);
+  h.run(120);
+  auto sys = h.engine().system(120);
+  ASSERT_TRUE(sys.system_peer.has_value());
+  EXPECT_EQ(*sys.system_peer, 0u);
+  EXPECT_EQ(h.engine().peers(120)[1].tally, select::Tally::kReject);
+  EXPECT_EQ(std::count_if(h.logs.begin(), h.logs.end(),
+                          [](const std::string& l) { return l.find("timing loop") != l.npos; }),
+            1);
+  // Our address went away: no loop any more, and the better stratum wins.
+  h.engine().set_own_addresses(std::vector<net::IpAddress>{net::IpAddress::v4_loopback()});
+  h.run(400);
+  sys = h.engine().system(400);
+  ASSERT_TRUE(sys.system_peer.has_value());
+  EXPECT_EQ(*sys.system_peer, 1u);
+}
+
+// Loopback addresses are not loop evidence: 127.0.0.1 is every orphan's refid.
+TEST(ClientEngine, LoopbackRefidIsNotALoop) {
+  Harness h({{server_at(1), 0.0, 3, std::nullopt, 0, net::IpAddress::v4_loopback().v4_value()}},
+            0.0, 0);
+  const std::vector<net::IpAddress> own{net::IpAddress::v4_loopback()};
+  h.engine().set_own_addresses(own);
+  h.run(30);
+  EXPECT_TRUE(h.engine().system(30).system_peer.has_value());
 }
 
 TEST(ClientEngine, KissRateIsLoggedAndBacksOff) {
