@@ -242,7 +242,7 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"hpoll", fmt::format("{}", st.poll_log2)},
       {"ppoll", fmt::format("{}", st.last_sample ? sample.poll : st.poll_log2)},
       {"headway", "0"},
-      {"flash", "0x0"},
+      {"flash", fmt::format("0x{:x}", st.flash)},
       {"keyid", "0"},
       {"offset", ms(filter.offset_s, 6)},
       {"delay", ms(filter.delay_s, 6)},
@@ -252,6 +252,12 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"filtdelay", filter_array(s, p, Stage::kDelay)},
       {"filtoffset", filter_array(s, p, Stage::kOffset)},
       {"filtdisp", filter_array(s, p, Stage::kDispersion)},
+      // Meridian: replies that were no sample, by reason (source::ReplyDrops).
+      {"drop_origin", fmt::format("{}", st.drops.unmatched)},
+      {"drop_kiss", fmt::format("{}", st.drops.kiss)},
+      {"drop_unsync", fmt::format("{}", st.drops.unsynchronised)},
+      {"drop_time", fmt::format("{}", st.drops.bad_timestamps)},
+      {"drop_step", fmt::format("{}", st.drops.crossed_step)},
   };
 }
 

@@ -119,9 +119,10 @@ bool Association::on_reply(const Evaluation& e, double now_s) {
   if (request_crossed_step_) {
     request_crossed_step_ = false;
     ++state_.drops.crossed_step;
+    state_.flash = flash_bits(Verdict::kBadTimestamps);
     return false;
   }
-  if (e.verdict != Verdict::kAccepted) count_drop(e.verdict);
+  count_drop(e.verdict);
 
   switch (action_for(e.verdict)) {
     case ServerAction::kUse: {
@@ -169,10 +170,36 @@ bool Association::on_reply(const Evaluation& e, double now_s) {
   return false;
 }
 
-void Association::count_drop(Verdict v) {
+uint16_t flash_bits(Verdict v) {
   switch (v) {
     case Verdict::kAccepted:
-      return;
+      return 0;
+    case Verdict::kDuplicate:
+      return 0x0001;  // TEST1 duplicate
+    case Verdict::kBogusOrigin:
+    case Verdict::kNotServerMode:
+    case Verdict::kBadVersion:
+      return 0x0002;  // TEST2 bogus
+    case Verdict::kBadTimestamps:
+      return 0x0004;  // TEST3 invalid timestamps
+    case Verdict::kKissDeny:
+    case Verdict::kKissRestrict:
+    case Verdict::kKissRate:
+    case Verdict::kKissOther:
+      return 0x0008;  // TEST4 access denied
+    case Verdict::kUnsynchronised:
+      return 0x0020;  // TEST6 bad synchronisation or stratum
+    case Verdict::kBadDistance:
+      return 0x0040;  // TEST7 bad header (root delay/dispersion)
+  }
+  return 0;
+}
+
+void Association::count_drop(Verdict v) {
+  state_.flash = flash_bits(v);
+  switch (v) {
+    case Verdict::kAccepted:
+      return;  // a sample
     case Verdict::kNotServerMode:
     case Verdict::kBadVersion:
     case Verdict::kDuplicate:

@@ -79,6 +79,9 @@ struct ReplyDrops {
   uint64_t crossed_step = 0;    // our clock was stepped while the request was in flight
 };
 
+// The classic ntpq `flash` bits (ntpd 4.2.8 TEST1–TEST7) for a verdict.
+uint16_t flash_bits(Verdict v);
+
 // The state ntpq and the selection read.
 struct AssociationView {
   uint8_t reach = 0;                   // 8-bit shift register, 1 = answered
@@ -90,6 +93,7 @@ struct AssociationView {
   std::string kiss;                    // last kiss code received ("RATE", "DENY", …)
   bool stopped = false;                // DENY/RSTR: demobilised
   ReplyDrops drops;
+  uint16_t flash = 0;  // classic packet-test bits of the last reply (flash_bits()), 0 = sample
 };
 
 class Association {

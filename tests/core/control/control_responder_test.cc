@@ -188,6 +188,23 @@ TEST(ControlResponder, PeerFilterStagesNewestFirstInMilliseconds) {
   EXPECT_NE(t.find("filtdisp= 0.10"), std::string::npos) << t;
 }
 
+// The classic flash bits of the last reply and Meridian's drop counters.
+TEST(ControlResponder, PeerFlashAndDropCounters) {
+  ControlResponder c({1, 2});
+  auto s = synced_snapshot();
+  s.peers[0].state.flash = source::flash_bits(source::Verdict::kBadTimestamps);
+  s.peers[0].state.drops.bad_timestamps = 7;
+  s.peers[0].state.drops.crossed_step = 2;
+  auto out = c.handle(request(Opcode::kReadVariables, 1, "flash,drop_time,drop_step,drop_origin"),
+                      kClient, allowed(), s, nullptr);
+  std::string t;
+  for (const auto& f : out) t += text_of(*parse_message(f));
+  EXPECT_NE(t.find("flash=0x4"), std::string::npos) << t;
+  EXPECT_NE(t.find("drop_time=7"), std::string::npos) << t;
+  EXPECT_NE(t.find("drop_step=2"), std::string::npos) << t;
+  EXPECT_NE(t.find("drop_origin=0"), std::string::npos) << t;
+}
+
 TEST(ControlResponder, BadOpcodeAndRefusedWrites) {
   ControlResponder c({1, 2});
   auto out =
