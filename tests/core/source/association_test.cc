@@ -390,6 +390,19 @@ TEST(AssociationTest, ForgedOrMalformedReplyDoesNotConsumeTheRequest) {
   EXPECT_EQ(h.assoc().view(h.now()).reach, 1);
 }
 
+// A late reply to the previous request (or a replay of one) is no answer to
+// the request in flight: ignored, counted, and the real answer still counts.
+TEST(AssociationTest, ReplyToAnOldRequestIsIgnored) {
+  Harness h(opts());
+  h.poll();
+  const NtpHeader late = h.reply();  // lost in the network for a poll interval
+  h.poll();
+  EXPECT_FALSE(h.deliver(late, Verdict::kBogusOrigin));
+  EXPECT_EQ(h.assoc().view(h.now()).drops.unmatched, 1u);
+  EXPECT_FALSE(h.assoc().view(h.now()).filter);
+  EXPECT_TRUE(h.answer());
+}
+
 TEST(AssociationTest, UnreachableBackOffAndRecovery) {
   Harness h(opts(false, 6, 10));
   for (int i = 0; i < 14; ++i) h.poll();
