@@ -185,9 +185,12 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
     c.id = i;
     c.offset_s = offset;
     c.jitter_s = std::max(v.filter->jitter_s, std::ldexp(1.0, config_.precision));
+    const double half_delay_s =
+        std::max(kMinDispersion_s, v.last_sample->root_delay_s + v.filter->delay_s) / 2;
     c.root_distance_s =
-        std::max(kMinDispersion_s, v.last_sample->root_delay_s + v.filter->delay_s) / 2 +
-        v.last_sample->root_dispersion_s + v.filter->dispersion_s + c.jitter_s;
+        half_delay_s + v.last_sample->root_dispersion_s + v.filter->dispersion_s + c.jitter_s;
+    c.interval_s = half_delay_s + v.last_sample->root_dispersion_s + v.filter->sample_dispersion_s +
+                   c.jitter_s;
     c.stratum = v.last_sample->stratum;
     c.prefer = associations_[i]->options().prefer;
     c.noselect = associations_[i]->options().noselect;

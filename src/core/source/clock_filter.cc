@@ -141,7 +141,8 @@ bool ClockFilter::add(const FilterSample& sample, double now_s) {
                        .delay_s = cand.delay_s,
                        .dispersion_s = weighted_dispersion(ranked),
                        .jitter_s = jitter(ranked, valid),
-                       .time_s = cand.time_s};
+                       .time_s = cand.time_s,
+                       .sample_dispersion_s = cand.dispersion_s};
   last_used_time_s_ = cand.time_s;
   use_next_ = false;
   return true;
@@ -163,6 +164,8 @@ std::optional<FilterOutput> ClockFilter::output(double now_s) const {
   FilterOutput out = *last_;
   out.dispersion_s = weighted_dispersion(ranked);
   out.jitter_s = jitter(ranked, valid);
+  out.sample_dispersion_s = aged_dispersion(
+      FilterSample{.dispersion_s = last_->sample_dispersion_s, .time_s = last_->time_s}, now_s);
   return out;
 }
 

@@ -62,6 +62,9 @@ struct FilterOutput {
   double dispersion_s = 0;  // ε: weighted sum of the stages' dispersions (RFC 5905 §10)
   double jitter_s = 0;      // ψ: RMS of offset differences to the min-delay sample
   double time_s = 0;        // when the selected sample was taken
+  // The selected sample's own dispersion, grown by Φ since it was taken: its
+  // error bound alone, without the other stages (missed polls, MAXDISP).
+  double sample_dispersion_s = 0;
 };
 
 class ClockFilter {
