@@ -199,7 +199,7 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   if (pv.filter->time_s > last_update_s_) {
     last_update_s_ = pv.filter->time_s;
     if (config_.discipline_clock)
-      apply(discipline_->update(sel.offset_s, sel.jitter_s, now_s), out);
+      apply(discipline_->update(sel.offset_s, sel.jitter_s, now_s, pv.filter->time_s), out);
   }
   // RFC 5905 §11.2.3 clock_update: we are one stratum below our peer.
   server::ServerView v;
