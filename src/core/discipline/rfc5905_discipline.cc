@@ -9,6 +9,8 @@
 //     constant 4·2^poll s), which is what NTPsec uses on Linux by default;
 //     the appendix's 65536 would make it 65536·2^poll s (weeks), and the
 //     reference daemon loop's 16 is 4× slower than the kernel's;
+//   - the PLL's integration interval is clamped at 8 polls, the kernel
+//     PLL's clamp (2^(SHIFT_PLL + 1 + poll) s), not at one poll;
 //   - FREQ state (reference implementation): the phase is not slewed while
 //     the frequency is measured, so the direct measurement (θ − θ₀)/(t − t₀)
 //     sees the oscillator alone;
@@ -177,8 +179,11 @@ double Rfc5905Discipline::frequency_update(double offset_s, double mu_s) {
     const double gain = std::max(kFll - poll_, kAvg);
     freq += (offset_s - offset_) / (std::max(mu_s, kAllan) * gain);
   }
-  // PLL: integrate over min(update interval, poll): oversampling is fine.
-  const double interval = std::min(mu_s, poll_s());
+  // PLL: integrate over the update interval, at most 8 polls (the kernel
+  // PLL's clamp; the appendix's is one poll): the minimum-delay filter often
+  // hands over a sample only every few polls, and the appendix's clamp then
+  // cuts the integral gain by that factor.
+  const double interval = std::min(mu_s, 8 * poll_s());
   const double denom = 4 * kPll * poll_s();
   freq += offset_s * interval / (denom * denom);
   return freq;
