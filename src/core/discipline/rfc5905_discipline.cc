@@ -11,7 +11,8 @@
 //     reference daemon loop's 16 is 4× slower than the kernel's;
 //   - the PLL's integration interval is clamped at 8 polls, the kernel
 //     PLL's clamp (2^(SHIFT_PLL + 1 + poll) s), not at one poll;
-//   - FREQ state (reference implementation): the phase is not slewed while
+//   - FREQ state (reference implementation, whose adj_host_clock adjusts the
+//     phase in SYNC only): the phase is not slewed while
 //     the frequency is measured, so the direct measurement (θ − θ₀)/(t − t₀)
 //     sees the oscillator alone;
 //   - start-up clamp (reference implementation): after that measurement, or

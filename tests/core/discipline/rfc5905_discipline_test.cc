@@ -67,20 +67,25 @@ TEST(Rfc5905DisciplineTest, StartupPhaseErrorIsNotIntegratedIntoTheFrequency) {
 // measurement must divide by the time between the samples, not between
 // the calls.
 TEST(Rfc5905DisciplineTest, FrequencyIsMeasuredBetweenSampleEpochs) {
-  auto d = make_rfc5905_discipline({});
-  constexpr double kRate = -50e-6;  // dθ/dt of a clock running 50 ppm fast
-  d->update(0.01, 1e-6, 0, 0);      // NSET → FREQ; the phase waits
-  // 300 s later a sample is handed over 140 s after it was measured.
-  const ClockAdjustment a = d->update(0.01 + kRate * 400, 1e-6, 540, 400);
-  EXPECT_NEAR(a.frequency_estimate_ppm, -50, 1e-6);
-  EXPECT_NEAR(d->state().frequency_ppm, -50, 1e-6);
+  for (const double first_offset_s : {0.01, 0.2}) {  // slewed / stepped start
+    SCOPED_TRACE(first_offset_s);
+    auto d = make_rfc5905_discipline({});
+    constexpr double kRate = -50e-6;  // dθ/dt of a clock running 50 ppm fast
+    const ClockAdjustment first = d->update(first_offset_s, 1e-6, 0, 0);  // NSET → FREQ
+    const double theta0 = first.kind == ClockAdjustment::Kind::kStep ? 0 : first_offset_s;
+    // 300 s later a sample is handed over 140 s after it was measured.
+    const ClockAdjustment a = d->update(theta0 + kRate * 400, 1e-6, 540, 400);
+    EXPECT_NEAR(a.frequency_estimate_ppm, -50, 1e-6);
+    EXPECT_NEAR(d->state().frequency_ppm, -50, 1e-6);
+  }
 }
 
-// While the frequency is measured nothing may move the clock's phase, or
-// the measurement would see the slewing instead of the oscillator.
+// While the frequency is measured nothing may move the clock's phase
+// (the reference implementation's adj_host_clock adjusts the phase in SYNC
+// only), or the measurement would see the slewing and not the oscillator.
 TEST(Rfc5905DisciplineTest, NoPhaseSlewWhileTheFrequencyIsMeasured) {
   auto d = make_rfc5905_discipline({});
-  const ClockAdjustment first = d->update(0.1, 1e-6, 0, 0);
+  const ClockAdjustment first = d->update(0.1, 1e-6, 0);
   EXPECT_DOUBLE_EQ(first.frequency_ppm, 0);
   for (int t = 1; t < 300; ++t) {
     const ClockAdjustment a = d->tick(t);
