@@ -164,9 +164,12 @@ _ntpsec_synced() { ntp_probe "$NS" 127.0.0.1 123 && [[ $PROBE_STRATUM == 1 && $P
 # threads1 is "not available" unless ntpd really starts workers for it.
 threads_available() {
   local log=$1 pid=$2 n
-  if grep -qiE "threads.*(no effect|ignored|not (yet )?(implemented|supported))" "$log"; then return 1; fi
+  if grep -qiE "threads.*(no effect|ignored|not (yet )?(implemented|supported)|main thread only)" \
+    "$log"; then
+    return 1
+  fi
   n=$(status_kb "$pid" Threads)
-  ((n > 1)) || grep -qiE "worker" "$log"
+  ((n > 1)) || grep -qiE "fast path: .*worker" "$log"
 }
 
 measure() { # measure REP NAME
@@ -204,7 +207,9 @@ measure() { # measure REP NAME
   for ((i = 0; i < SEARCH_STEPS; i++)); do
     ((mid >= 100)) || break
     out=$(load --mode open --rate "$mid" --seconds "$OPEN_S")
-    if awk -v l="$(kv loss "$out")" 'BEGIN{exit !(l < 0.01)}'; then lo=$mid; else hi=$mid; fi
+    # passes: < 1 % loss, and the generator really sent at that rate (>= 97 %)
+    if awk -v l="$(kv loss "$out")" -v s="$(kv send_rate "$out")" -v r="$mid" \
+      'BEGIN{exit !(l < 0.01 && s >= 0.97 * r)}'; then lo=$mid; else hi=$mid; fi
     log "rep $rep $name open $mid/s: loss $(kv loss "$out") (send_rate $(kv send_rate "$out"))"
     mid=$(( (lo + hi) / 2 / 100 * 100 ))
   done
