@@ -81,7 +81,7 @@ if [[ $(id -u) == 0 ]]; then
   NS="mbench$$"
   netns_create "$NS"
 fi
-SPORT=12123
+SPORT=$(free_udp_port "$NS") || fail "no free UDP port"
 
 declare -A UNAVAILABLE=() CMDLINE=() CONFTEXT=()
 
