@@ -103,6 +103,8 @@ TEST_F(NtpdHonesty, NoEffectDirectivesAreNamedAtCheckAndAtStartInTheLog) {
   const std::string text = read(log);
   EXPECT_NE(text.find(threads), std::string::npos) << text;
   EXPECT_NE(text.find(huffpuff), std::string::npos) << text;
+  // `threads 4` does nothing yet, so it must not turn the seccomp filter off.
+  EXPECT_NE(text.find("seccomp filter active"), std::string::npos) << text;
   ntpd.signal(SIGTERM);
   EXPECT_EQ(ntpd.wait(5), 0);
 }
