@@ -167,6 +167,7 @@ int run_ntpd(const Options& o) {
   AsyncLookups lookups(random);
   const auto monotonic_s = [] { return static_cast<double>(platform::read_monotonic_ns()) * 1e-9; };
   config::TinkerConfig running_tinker;  // what the client's discipline was built with
+  const std::optional<std::string> running_logfile = cfg.logfile;  // where the Logger writes
   const auto start_client = [&] {
     auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
     running_tinker = cfg.tinker;
@@ -226,7 +227,6 @@ int run_ntpd(const Options& o) {
       return;
     }
     const bool keep_limiter = fresh.discard == cfg.discard && fresh.mru == cfg.mru;
-    const bool logfile_changed = fresh.logfile != cfg.logfile;
     (*core)->reconfigure(std::move(*policy), keep_limiter);
     cfg = std::move(fresh);
     stats.reconfigure(cfg);
@@ -239,7 +239,7 @@ int run_ntpd(const Options& o) {
       upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
       changes = configure_upstreams();
     }
-    if (logfile_changed) {
+    if (!o.logfile && cfg.logfile != running_logfile) {  // -l overrides the file anyway
       log.warning("reload: logfile NOT applied: the log stays where it is until ntpd is restarted");
     }
     // The discipline is built once: say exactly which settings wait for a restart.
