@@ -29,7 +29,12 @@
 namespace meridian::discipline {
 
 struct DisciplineOptions {
-  double step_threshold_s = 0.128;    // tinker step (0 = never step)
+  double step_threshold_s = 0.128;  // tinker step (0 = never step)
+  // tinker stepback / stepfwd (classic ntpd 4.2.8 clock_max_back/_fwd): the
+  // threshold for offsets θ < 0 (stepping the clock back) and θ > 0 (forward);
+  // nullopt = step_threshold_s, 0 = never step in that direction.
+  std::optional<double> step_back_threshold_s;
+  std::optional<double> step_forward_threshold_s;
   double stepout_s = 300;             // tinker stepout: a big offset must persist this long
   double panic_threshold_s = 1000;    // tinker panic (0 = no panic check)
   bool slew_only = false;             // -x: never step (slew at up to max_frequency_ppm)

@@ -224,10 +224,26 @@ void combine(std::span<const Candidate> cs, const std::vector<Tally>& tally, Ind
   out.jitter_s = std::hypot(std::sqrt(sum_w_sq / sum_w), peer.jitter_s);
 }
 
+// tos floor/ceiling/mindist, applied before anything else so the steps above
+// see ordinary candidates: out-of-bounds strata become noselect (rejected),
+// λ is raised to mindist. Empty when the options change nothing.
+std::vector<Candidate> apply_tos_bounds(std::span<const Candidate> cs,
+                                        const SelectOptions& options) {
+  if (options.floor <= 0 && options.ceiling >= kMaxStratum && !(options.mindist_s > 0)) return {};
+  std::vector<Candidate> bounded(cs.begin(), cs.end());
+  for (Candidate& c : bounded) {
+    if (c.stratum < options.floor || c.stratum >= options.ceiling) c.noselect = true;
+    if (c.root_distance_s < options.mindist_s) c.root_distance_s = options.mindist_s;
+  }
+  return bounded;
+}
+
 }  // namespace
 
 Selection select_sources(std::span<const Candidate> candidates, const SelectOptions& options,
                          std::optional<size_t> previous_peer) {
+  const std::vector<Candidate> bounded = apply_tos_bounds(candidates, options);
+  if (!bounded.empty()) candidates = bounded;
   Selection out;
   out.tally.assign(candidates.size(), Tally::kReject);
 

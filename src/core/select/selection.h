@@ -50,6 +50,15 @@ struct SelectOptions {
   int minclock = 3;        // tos minclock: clustering stops at this many
   int maxclock = 10;       // tos maxclock: truechimers beyond this many are excess
   double maxdist_s = 1.5;  // tos maxdist: candidates beyond are rejected
+  // tos floor / ceiling (classic peer_unfit): a candidate whose stratum is
+  // below floor or at/above ceiling is rejected (tally ' '). The defaults
+  // reject nothing beyond the RFC's stratum ≥ 16 test.
+  int floor = 0;
+  int ceiling = 16;
+  // tos mindist (classic sys_mindisp): every λ is at least this, so the
+  // correctness intervals [θ−λ, θ+λ] of very close, quiet sources still
+  // overlap. 0 (the default) leaves λ as measured; classic ntpd uses 1 ms.
+  double mindist_s = 0;
   // Survivors with λ > combine_limit · (smallest survivor λ) are not combined
   // (tally '#'): a far source adds more error than averaging removes. chrony's
   // `combinelimit` idea; classic ntpd combines every survivor (= infinity).
