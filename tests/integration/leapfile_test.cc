@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/support/process.h"
 
 namespace meridian {
@@ -31,7 +34,8 @@ std::string real_leap_file() {
 class LeapfileNtpd : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = testing::make_temp_dir(); }
-  std::unique_ptr<Process> start(const std::string& leapfile_text, uint16_t port) {
+  std::unique_ptr<Process> start(const std::string& leapfile_text, uint16_t port,
+                                 const std::string& offset = "315360000") {
     testing::write_file(dir_ + "/leap-seconds.list", leapfile_text);
     const std::string conf = dir_ + "/ntp.conf";
     testing::write_file(
@@ -42,7 +46,7 @@ class LeapfileNtpd : public ::testing::Test {
                     testing::free_udp_port(), dir_));
     auto p = std::make_unique<Process>(
         std::vector<std::string>{kBin + "/ntpd", "-n", "-c", conf, "--port", std::to_string(port),
-                                 "--clock", "virtual", "--virtual-offset", "315360000"},
+                                 "--clock", "virtual", "--virtual-offset", offset},
         dir_);
     EXPECT_TRUE(p->wait_for_stderr("ready: ", 10)) << p->stderr_text();
     return p;
@@ -79,6 +83,36 @@ TEST_F(LeapfileNtpd, WrongHashIsRefusedWithFileAndLine) {
   Completed rv = testing::run_command(
       {kBin + "/ntpq", "-c", "rv 0 tai", fmt::format("127.0.0.1:{}", port)}, dir_, 20);
   EXPECT_EQ(rv.out.find("tai=37"), std::string::npos) << rv.out;
+}
+
+// The virtual clock set 4 s before 2017-01-01T00:00:00Z (a real leap in
+// the file): the engine arms the clock (file authoritative), the virtual
+// clock repeats 23:59:59 as the kernel does, and the engine disarms after.
+TEST_F(LeapfileNtpd, VirtualClockInsertsTheLeapSecond) {
+  const uint16_t port = testing::free_udp_port();
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const double unix_now = std::chrono::duration<double>(now).count();
+  const double leap_unix = 3692217600.0 - 2208988800.0;  // NTP → Unix seconds
+  const double offset = leap_unix - 4.0 - unix_now;
+  auto d = start(real_leap_file(), port, fmt::format("{:.6f}", offset));
+  EXPECT_TRUE(d->wait_for_stderr("leap second (insert) armed for the end of the UTC day", 5))
+      << d->stderr_text();
+  EXPECT_TRUE(
+      d->wait_for_stderr("leap second inserted at the end of the UTC day (by the clock)", 15))
+      << d->stderr_text();
+  // The clock repeated one second: it now reads 1 s less than true time would.
+  const auto later = std::chrono::system_clock::now().time_since_epoch();
+  const double expected_unix =
+      std::chrono::duration<double>(later).count() + offset - 1.0;  // virtual, after the leap
+  Completed rv = testing::run_command(
+      {kBin + "/ntpq", "-c", "rv 0 clock", fmt::format("127.0.0.1:{}", port)}, dir_, 20);
+  ASSERT_EQ(rv.status, 0) << rv.err;
+  const auto at = rv.out.find("clock=");
+  ASSERT_NE(at, std::string::npos) << rv.out;
+  const double clock_ntp =
+      static_cast<double>(std::stoul(rv.out.substr(at + 6, 8), nullptr, 16)) +
+      static_cast<double>(std::stoul(rv.out.substr(at + 15, 8), nullptr, 16)) / 4294967296.0;
+  EXPECT_NEAR(clock_ntp - 2208988800.0, expected_unix, 0.5) << rv.out;
 }
 
 }  // namespace
