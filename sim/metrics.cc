@@ -28,6 +28,9 @@ const std::vector<MetricInfo>& metric_table() {
       {"holdover_growth_s", &Metrics::holdover_growth_s, A::kMedian},
       {"steps", &Metrics::steps, A::kMedian},
       {"requests", &Metrics::requests, A::kMedian},
+      {"leaps", &Metrics::leaps, A::kMedian},
+      {"li_served_s", &Metrics::li_served_s, A::kMedian},
+      {"leap_peak_offset_s", &Metrics::leap_peak_offset_s, A::kMax},
       {"clients", &Metrics::clients, A::kMedian, true},
       {"unsynced_clients", &Metrics::unsynced_clients, A::kCount, true},
       {"sync_median_s", &Metrics::sync_median_s, A::kMedian, true},
@@ -68,6 +71,7 @@ MetricsAccumulator::MetricsAccumulator(double duration_s, double interval_s,
       first_1ms_(kInf),
       first_100us_(kInf) {
   flags_.holdover_growth_s = NAN;
+  flags_.leap_peak_offset_s = NAN;
   for (const auto& m : metric_table()) {
     if (m.scale) flags_.*m.field = NAN;
   }

@@ -27,6 +27,9 @@ struct Metrics {
   double holdover_growth_s;     // max |θ| in the holdover window − |θ| at its start (NaN: none)
   double steps;                 // clock steps
   double requests;              // requests sent
+  double leaps;                 // leap seconds applied to the client clock (by it or the engine)
+  double li_served_s;           // time the client served LI 1/2 (insert/delete warning), s
+  double leap_peak_offset_s;    // max |θ| in the scenario's leap window (NaN: none)
 
   // Scale scenarios only (NaN otherwise); see sim/README.md. Engine clients'
   // offsets are pooled into the fields above (within_1ms, rms/max offset…).

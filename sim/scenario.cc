@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "core/config/parser.h"
+#include "core/stats/calendar.h"
 
 namespace meridian::sim {
 
@@ -57,6 +59,23 @@ std::optional<bool> parse_bool(std::string_view s) {
   if (s == "yes" || s == "true" || s == "on" || s == "1") return true;
   if (s == "no" || s == "false" || s == "off" || s == "0") return false;
   return std::nullopt;
+}
+
+// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (UTC) → NTP seconds.
+std::optional<int64_t> parse_utc(std::string_view s) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char tail = 0;
+  const std::string str(s);
+  const int n =
+      std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail);
+  if (n != 3 && n != 5 && n != 6) return std::nullopt;
+  if (n == 3 && str.size() != 10) return std::nullopt;
+  if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 || h < 0 ||
+      mi < 0 || sec < 0)
+    return std::nullopt;
+  const int64_t mjd = stats::mjd_from_civil(
+      stats::CivilDate{y, static_cast<unsigned>(mo), static_cast<unsigned>(d)});
+  return (mjd - stats::kMjdOfNtpEpoch) * 86400 + h * 3600 + mi * 60 + sec;
 }
 
 class Builder {
@@ -117,6 +136,23 @@ class Builder {
       return error(e.line, fmt::format("{}: unknown distribution '{}'", e.key, w[0]));
     }
     return j;
+  }
+
+  // "insert DATE", "delete DATE" or "none" (a leap at the end of the day before DATE).
+  Result<bool> leap_value(const Entry& e, leap::LeapKind& kind, int64_t& midnight) const {
+    auto w = words(e.value);
+    if (w.size() == 1 && w[0] == "none") {
+      kind = leap::LeapKind::kNone;
+      return true;
+    }
+    std::optional<int64_t> at;
+    if (w.size() == 2 && (w[0] == "insert" || w[0] == "delete")) at = parse_utc(w[1]);
+    if (!at || *at % 86400 != 0)
+      return error(e.line, fmt::format("{}: expected insert DATE, delete DATE or none, got '{}'",
+                                       e.key, e.value));
+    kind = w[0] == "insert" ? leap::LeapKind::kInsert : leap::LeapKind::kDelete;
+    midnight = *at;
+    return true;
   }
 
   // Clock keys shared by [client] and [server]. Returns false if not a clock key.
@@ -194,6 +230,21 @@ class Builder {
     if (e.key == "stepout") return assign(seconds(e), c.stepout_s);
     if (e.key == "panic") return assign(seconds(e), c.panic_threshold_s);
     if (e.key == "minsane") return assign(number(e), c.minsane);
+    if (e.key == "kernel_leap") return assign(boolean(e), c.kernel_leap);
+    if (e.key == "leapfile") {
+      const auto slash = path_.rfind('/');
+      const std::string file = e.value.starts_with('/') || slash == std::string::npos
+                                   ? e.value
+                                   : path_.substr(0, slash + 1) + e.value;
+      std::ifstream f(file);
+      if (!f) return error(e.line, fmt::format("leapfile: cannot open {}", file));
+      std::stringstream ss;
+      ss << f.rdbuf();
+      auto t = leap::parse_leap_seconds_list(ss.str(), file);
+      if (!t) return error(e.line, fmt::format("leapfile: {}", t.error().message));
+      c.leap_table = std::move(*t);
+      return true;
+    }
     if (e.key == "drift_ppm") {
       double v = 0;
       r = assign(number(e), v);
@@ -282,6 +333,18 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
           auto w = window(e);
           if (!w) return w.error();
           s.holdover = *w;
+        } else if (e.key == "start") {
+          auto v = parse_utc(e.value);
+          if (!v)
+            return error(e.line,
+                         fmt::format("start: expected YYYY-MM-DD[THH:MM[:SS]], got '{}'", e.value));
+          s.start_ntp_s = *v;
+        } else if (e.key == "leap") {
+          r = leap_value(e, s.utc_leap, s.utc_leap_midnight_ntp_s);
+        } else if (e.key == "leap_window") {
+          auto w = window(e);
+          if (!w) return w.error();
+          s.leap_window = *w;
         } else {
           return unknown(e, sec);
         }
@@ -335,6 +398,9 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
           m.down.push_back(*w);
         } else if (e.key == "conf") {
           server_conf.push_back(e);
+        } else if (e.key == "leap") {
+          m.leap_follows_utc = e.value == "utc";
+          if (!m.leap_follows_utc) r = leap_value(e, m.leap, m.leap_midnight_ntp_s);
         } else {
           return unknown(e, sec);
         }
@@ -375,7 +441,17 @@ Result<Scenario> Builder::build(const std::vector<Section>& sections) {
     }
   }
   if (s.servers.empty()) return error(1, "no [server] section");
+  s.client.clock.epoch_ntp_s = s.start_ntp_s;
+  if (!s.leap_window && s.utc_leap != leap::LeapKind::kNone) {
+    const double at = utc_leap_time_s(s);
+    s.leap_window = Window{at - 600, at + 3600};
+  }
   for (auto& m : s.servers) {
+    m.clock.epoch_ntp_s = s.start_ntp_s;
+    if (m.leap_follows_utc) {
+      m.leap = s.utc_leap;
+      m.leap_midnight_ntp_s = s.utc_leap_midnight_ntp_s;
+    }
     m.link = default_link;
     if (auto it = link_overrides.find(m.name); it != link_overrides.end()) {
       for (const auto& e : it->second) {
@@ -534,6 +610,21 @@ std::optional<double> parse_duration(std::string_view text) {
     }
   }
   return parse_number(text);
+}
+
+double utc_leap_shift_s(const Scenario& s, double t) {
+  if (s.utc_leap == leap::LeapKind::kNone) return 0;
+  const bool insert = s.utc_leap == leap::LeapKind::kInsert;
+  const int64_t at = insert ? s.utc_leap_midnight_ntp_s : s.utc_leap_midnight_ntp_s - 1;
+  if (static_cast<double>(s.start_ntp_s - at) + t < 0) return 0;
+  return insert ? -1.0 : 1.0;
+}
+
+double utc_leap_time_s(const Scenario& s) {
+  if (s.utc_leap == leap::LeapKind::kNone) return NAN;
+  const int64_t at = s.utc_leap == leap::LeapKind::kInsert ? s.utc_leap_midnight_ntp_s
+                                                           : s.utc_leap_midnight_ntp_s - 1;
+  return static_cast<double>(at - s.start_ntp_s);
 }
 
 Result<Scenario> parse_scenario(const std::string& text, const std::string& path) {

@@ -9,6 +9,7 @@
 
 #include "core/access/restrict_table.h"
 #include "core/config/config.h"
+#include "core/leap/leap_table.h"
 #include "core/net/address.h"
 #include "core/result.h"
 #include "sim/link.h"
@@ -30,6 +31,11 @@ struct ClientModel {
   double panic_threshold_s = 1000;
   std::optional<double> drift_ppm;  // drift file value, if any
   int minsane = 1;
+  // `leapfile = PATH` (relative to the scenario file): a leap-seconds.list
+  // read and checked by the real parser, handed to the engine.
+  std::optional<leap::LeapTable> leap_table;
+  // The clock applies an armed leap itself (the kernel); `no`: the engine steps it.
+  bool kernel_leap = true;
 };
 
 // A value drawn per client: uniform in [lo, hi] (lo == hi: that value).
@@ -92,7 +98,22 @@ struct Scenario {
   std::vector<Check> checks;
   bool algorithms[2] = {true, true};  // `algorithms =`, indexed by Algorithm
   std::optional<ScaleModel> scale;    // set when the file has [clients] sections
+  // `start = 2016-12-30T00:00`: the UTC time of true time 0 (NTP seconds).
+  int64_t start_ntp_s = kEpochNtpSeconds;
+  // `leap = insert 2017-01-01`: true UTC has a leap second at the end of the
+  // day before that date (a midnight, NTP seconds); kNone: no leap.
+  leap::LeapKind utc_leap = leap::LeapKind::kNone;
+  int64_t utc_leap_midnight_ntp_s = 0;
+  // `leap_window = FROM UNTIL`: where leap_peak_offset_s is measured;
+  // default with a `leap`: from 10 min before it to 1 h after.
+  std::optional<Window> leap_window;
 };
+
+// UTC − the simulation's continuous true time at t, after the scenario's
+// leap: −1 s after an insertion, +1 s after a deletion, else 0.
+double utc_leap_shift_s(const Scenario& s, double t);
+// The true time of the scenario's leap (NaN: none).
+double utc_leap_time_s(const Scenario& s);
 
 Result<Scenario> parse_scenario(const std::string& text, const std::string& path);
 Result<Scenario> load_scenario(const std::string& path);

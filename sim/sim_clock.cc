@@ -12,11 +12,11 @@ namespace {
 constexpr double kWanderGrid_s = 1.0;
 }
 
-time::NtpTime to_ntp(double seconds_since_epoch) {
+time::NtpTime to_ntp(double seconds_since_epoch, int64_t epoch_ntp_s) {
   const double whole = std::floor(seconds_since_epoch);
   double frac = (seconds_since_epoch - whole) * 4294967296.0;
   frac = std::clamp(std::floor(frac), 0.0, 4294967295.0);
-  return time::NtpTime::from_parts(kEpochNtpSeconds + static_cast<int64_t>(whole),
+  return time::NtpTime::from_parts(epoch_ntp_s + static_cast<int64_t>(whole),
                                    static_cast<uint32_t>(frac));
 }
 
@@ -58,6 +58,24 @@ void SimClock::advance(double t) {
   }
   x_ += (intrinsic_ + correction_) * (t - t_);
   t_ = t;
+  if (leap_armed_ != leap::LeapKind::kNone &&
+      static_cast<double>(model_.epoch_ntp_s - leap_at_ntp_s_) + t_ + x_ >= 0) {
+    x_ += leap_armed_ == leap::LeapKind::kInsert ? -1.0 : 1.0;
+    leap_armed_ = leap::LeapKind::kNone;
+    ++leaps_;
+  }
+}
+
+void SimClock::arm_leap(double t, leap::LeapKind kind) {
+  advance(t);
+  const auto reading = static_cast<int64_t>(std::floor(t + x_)) + model_.epoch_ntp_s;
+  const int64_t midnight = (reading / 86400 + 1) * 86400;
+  arm_leap_at(kind, midnight);
+}
+
+void SimClock::arm_leap_at(leap::LeapKind kind, int64_t midnight_ntp_s) {
+  leap_armed_ = kind;
+  leap_at_ntp_s_ = kind == leap::LeapKind::kDelete ? midnight_ntp_s - 1 : midnight_ntp_s;
 }
 
 double SimClock::error_s(double t) {

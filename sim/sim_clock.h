@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/leap/leap_table.h"
 #include "core/random.h"
 #include "core/time/ntp_timestamp.h"
 
@@ -26,13 +27,14 @@ struct ClockModel {
   std::vector<std::pair<double, double>> freq_steps;  // (true time s, ppm added)
   std::vector<std::pair<double, double>> time_steps;  // (true time s, seconds added to x)
   double resolution_s = 1e-9;                         // read quantum (0 = exact)
+  int64_t epoch_ntp_s = 3'913'056'000;  // NTP seconds of true time 0 (scenario `start`)
 };
 
-// NTP seconds of 2024-01-01T00:00:00Z: simulated true time 0.
+// NTP seconds of 2024-01-01T00:00:00Z: simulated true time 0 by default.
 inline constexpr int64_t kEpochNtpSeconds = 3'913'056'000;
 
 // A value in seconds since the simulation epoch as an NtpTime.
-time::NtpTime to_ntp(double seconds_since_epoch);
+time::NtpTime to_ntp(double seconds_since_epoch, int64_t epoch_ntp_s = kEpochNtpSeconds);
 
 class SimClock {
  public:
@@ -42,13 +44,23 @@ class SimClock {
   double error_s(double t);
   // The clock's reading at true time t (quantised), seconds since the epoch.
   double reading_s(double t);
-  time::NtpTime read(double t) { return to_ntp(reading_s(t)); }
+  time::NtpTime read(double t) { return to_ntp(reading_s(t), model_.epoch_ntp_s); }
   // Net rate error vs true time (intrinsic + correction), ppm.
   double frequency_error_ppm(double t);
   double correction_ppm() const { return correction_ * 1e6; }
 
   void step(double t, double by_s);
   void set_correction_ppm(double t, double ppm);
+
+  // Leap seconds, modelled as the kernel does them: armed for an insertion,
+  // the clock steps back 1 s when its reading reaches the midnight M
+  // (23:59:59 repeats); for a deletion it steps forward 1 s when the
+  // reading reaches M − 1 s. One leap per arming. arm_leap() arms for the
+  // next midnight of the reading at t (STA_INS/STA_DEL); arm_leap_at() for a
+  // given M (a simulated server's own schedule).
+  void arm_leap(double t, leap::LeapKind kind);
+  void arm_leap_at(leap::LeapKind kind, int64_t midnight_ntp_s);
+  int leaps() const { return leaps_; }
 
  private:
   void advance(double t);
@@ -63,6 +75,9 @@ class SimClock {
   double next_grid_s_;
   size_t next_step_ = 0;
   size_t next_time_step_ = 0;
+  leap::LeapKind leap_armed_ = leap::LeapKind::kNone;
+  int64_t leap_at_ntp_s_ = 0;  // the reading (NTP s) at which the armed leap happens
+  int leaps_ = 0;
 };
 
 }  // namespace meridian::sim

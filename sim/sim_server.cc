@@ -51,7 +51,10 @@ SimServer::SimServer(const ServerModel& model, uint64_t clock_seed, uint64_t kod
       clock_(model.clock, clock_seed),
       kod_random_(kod_seed),
       fuzz_random_(kod_seed ^ 0x9e3779b97f4a7c15ULL),
-      precision_log2_(precision_log2(model.clock.resolution_s)) {}
+      precision_log2_(precision_log2(model.clock.resolution_s)) {
+  if (model_.leap != leap::LeapKind::kNone)
+    clock_.arm_leap_at(model_.leap, model_.leap_midnight_ntp_s);
+}
 
 std::optional<Reply> SimServer::handle(double t, std::span<const std::byte> request) {
   const double kod_draw = kod_random_.next_unit();  // one draw per request, always
@@ -69,14 +72,22 @@ std::optional<Reply> SimServer::handle(double t, std::span<const std::byte> requ
     rx_fuzz_s = quantum_s * fuzz_random_.next_unit();
     tx_fuzz_s = quantum_s * fuzz_random_.next_unit();
   }
-  const time::NtpTime rx = to_ntp(rx_s + rx_fuzz_s);
-  const time::NtpTime tx = to_ntp(rx_s + model_.hold_s + tx_fuzz_s);
+  const int64_t epoch = model_.clock.epoch_ntp_s;
+  const time::NtpTime rx = to_ntp(rx_s + rx_fuzz_s, epoch);
+  const time::NtpTime tx = to_ntp(rx_s + model_.hold_s + tx_fuzz_s, epoch);
 
   server::ServerView view;
   if (model_.type == ServerModel::Type::kUnsync) {
     view = server::ServerView::unsynchronised(precision_log2_);
   } else {
-    view = synchronised_view(model_.stratum, precision_log2_, to_ntp(rx_s));
+    view = synchronised_view(model_.stratum, precision_log2_, to_ntp(rx_s, epoch));
+    // Classic servers announce a leap during its last day only.
+    const int64_t to_leap = model_.leap_midnight_ntp_s - rx.seconds_since_1900();
+    if (model_.leap != leap::LeapKind::kNone && clock_.leaps() == 0 && to_leap > 0 &&
+        to_leap <= 86400) {
+      view.leap = model_.leap == leap::LeapKind::kInsert ? wire::LeapIndicator::kInsertSecond
+                                                         : wire::LeapIndicator::kDeleteSecond;
+    }
   }
   server::Admission admission;
   if (model_.type == ServerModel::Type::kKod && kod_draw < model_.kod_probability) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/leap/leap_table.h"
 #include "core/random.h"
 #include "core/server/server_view.h"
 #include "sim/link.h"
@@ -43,6 +44,12 @@ struct ServerModel {
   double kod_probability = 1.0;
   std::vector<Window> down;
   LinkModel link;
+  // The leap second this server announces (LI in the last day before
+  // `midnight_ntp_s`, by its own clock) and applies to its clock; by default
+  // the scenario's true UTC leap (`leap = utc`).
+  leap::LeapKind leap = leap::LeapKind::kNone;
+  int64_t leap_midnight_ntp_s = 0;
+  bool leap_follows_utc = true;
 };
 
 const char* type_name(ServerModel::Type type);

@@ -100,10 +100,29 @@ class Run {
   RunResult result_;
   bool panicked_ = false;
   double next_trace_s_ = 0;
+  double engine_leaps_ = 0;
 };
 
 void Run::sample(double t) {
-  const double offset = -client_clock_.error_s(t);
+  // θ = true UTC − client clock; true UTC moves by the scenario's leap.
+  // Within 1 ms of the true leap the client's own leap (due when its clock,
+  // µs off, reaches midnight) may not have happened yet: there the UTC
+  // labels of the two instants differ by the second being repeated, not by
+  // any clock error, so the client's leap is taken as UTC's.
+  const double error = client_clock_.error_s(t);  // applies a leap that is due
+  double shift = utc_leap_shift_s(s_, t);
+  if (std::fabs(t - utc_leap_time_s(s_)) <= 1e-3) {
+    const double leaps = static_cast<double>(client_clock_.leaps()) + engine_leaps_;
+    shift = s_.utc_leap == leap::LeapKind::kInsert ? -leaps : leaps;
+  }
+  const double offset = shift - error;
+  if (s_.leap_window && s_.leap_window->contains(t)) {
+    double& peak = acc_.flags().leap_peak_offset_s;
+    peak = std::isnan(peak) ? std::fabs(offset) : std::max(peak, std::fabs(offset));
+  }
+  const auto li = engine_->served_leap();
+  if (li == wire::LeapIndicator::kInsertSecond || li == wire::LeapIndicator::kDeleteSecond)
+    acc_.flags().li_served_s += s_.sample_interval_s;
   const double freq = client_clock_.frequency_error_ppm(t);
   acc_.add(t, offset, freq);
   if (o_.keep_trace && t >= next_trace_s_) {
@@ -153,7 +172,9 @@ void Run::apply(double t) {
       for (double d : delays_) queue_.push(t + d, Datagram{true, i, send->bytes});
     } else if (const auto* step = std::get_if<engine::StepClock>(&action)) {
       client_clock_.step(t, step->by_s);
-      acc_.flags().steps += 1;
+      (step->leap_second ? engine_leaps_ : acc_.flags().steps) += 1;
+    } else if (const auto* arm = std::get_if<engine::ArmLeap>(&action)) {
+      client_clock_.arm_leap(t, arm->kind);
     } else if (const auto* freq = std::get_if<engine::SetFrequency>(&action)) {
       client_clock_.set_correction_ppm(t, freq->ppm);
     } else if (const auto* panic = std::get_if<engine::Panic>(&action)) {
@@ -232,6 +253,7 @@ RunResult Run::run() {
     }
   }
   result_.metrics = acc_.finish();
+  result_.metrics.leaps = engine_leaps_ + client_clock_.leaps();
   return std::move(result_);
 }
 
@@ -262,6 +284,8 @@ engine::ClientConfig engine_config(const ClientModel& m, const std::vector<net::
   d.max_poll_log2 = std::clamp(m.maxpoll, d.min_poll_log2, 17);
   c.use_rfc5905_discipline = algorithm == Algorithm::kRfc5905;
   c.precision = precision_log2(m.clock.resolution_s);
+  c.leap_table = m.leap_table;
+  c.clock_applies_leap = m.kernel_leap;
   return c;
 }
 

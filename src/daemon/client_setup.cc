@@ -28,6 +28,11 @@ engine::ClientConfig build_client_config(const config::Config& config, const Opt
   if (auto it = config.system_flags.find("ntp"); it != config.system_flags.end()) {
     c.discipline_clock = it->second;
   }
+  // `disable kernel`: the kernel is not armed for leap seconds; the engine
+  // steps the clock itself at the leap (as classic ntpd without the kernel).
+  if (auto it = config.system_flags.find("kernel"); it != config.system_flags.end()) {
+    c.clock_applies_leap = it->second;
+  }
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include "daemon/client_setup.h"
 #include "daemon/default_config.h"
 #include "daemon/drift_file.h"
+#include "daemon/leap_file.h"
 #include "daemon/logger.h"
 #include "daemon/name_lookups.h"
 #include "daemon/server_loop.h"
@@ -171,9 +172,15 @@ int run_ntpd(const Options& o) {
   const auto start_client = [&] {
     auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
     running_tinker = cfg.tinker;
+    if (client_config.discipline_clock) {
+      // A previous daemon's kernel PLL/FLL or armed leap must not act on our clock.
+      if (auto st = (*clock)->clear_stale_kernel_state(); !st) log.warning(st.error().message);
+    }
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
     }
+    if (cfg.leapfile)
+      client_config.leap_table = load_leap_file(*cfg.leapfile, (*clock)->now(), log);
     client = std::make_unique<engine::ClientEngine>(client_config, random, monotonic_s());
     loop.attach_client(client.get());
     loop.attach_upstreams(&upstreams, &lookups);
@@ -236,6 +243,8 @@ int run_ntpd(const Options& o) {
       const auto options = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
       client->set_select_options(options.select);
       client->set_discipline_clock(options.discipline_clock);
+      client->set_leap_table(cfg.leapfile ? load_leap_file(*cfg.leapfile, (*clock)->now(), log)
+                                          : std::nullopt);
       upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
       changes = configure_upstreams();
     }
@@ -273,6 +282,12 @@ int run_ntpd(const Options& o) {
     drift_written = ppm;
   };
   loop.every(3600, [&] { save_drift(false); });
+  // Classic ntpd re-reads the leapfile daily: a newer one may have been
+  // installed, and the expiry warning repeats while it is due.
+  loop.every(86400, [&] {
+    if (client && cfg.leapfile)
+      client->set_leap_table(load_leap_file(*cfg.leapfile, (*clock)->now(), log));
+  });
   if (o.set_once_and_exit) {
     // -q: set the clock once and exit, like ntpdate: step if the discipline
     // steps, otherwise slew the measured offset (adjtime) and restore the

@@ -455,6 +455,12 @@ void ServerLoop::apply(const std::vector<engine::Action>& actions) {
           log_.info(ev->text);
           break;
       }
+    } else if (const auto* arm = std::get_if<engine::ArmLeap>(&action)) {
+      if (auto st = clock_.arm_leap(arm->kind); !st) {
+        log_.error(fmt::format("cannot {} the leap second: {}",
+                               arm->kind == leap::LeapKind::kNone ? "disarm" : "arm",
+                               st.error().message));
+      }
     } else if (const auto* panic = std::get_if<engine::Panic>(&action)) {
       log_.error(
           fmt::format("offset {:+.3f} s exceeds the panic threshold; set the clock manually "

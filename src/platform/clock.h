@@ -16,6 +16,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/leap/leap_table.h"
 #include "core/result.h"
 #include "core/time/ntp_timestamp.h"
 
@@ -37,6 +38,16 @@ class Clock {
   // maximum / estimated error in seconds (kept in µs by the kernel).
   virtual Status report_synchronisation(bool synchronised, double max_error_s,
                                         double est_error_s) = 0;
+  // Arms the clock for a leap second at the end of the current UTC day
+  // (system backend: the kernel's STA_INS/STA_DEL, which make the kernel
+  // repeat 23:59:59 or skip it at the next midnight), or disarms it (kNone).
+  // No other status bit changes.
+  virtual Status arm_leap(leap::LeapKind kind) = 0;
+  // At start-up: clears kernel discipline state a previous daemon may have
+  // left (STA_PLL, STA_FLL and a leap armed by it), so the kernel neither
+  // runs its own PLL against our frequency settings nor applies a leap we
+  // did not decide. No-op for the other backends.
+  virtual Status clear_stale_kernel_state() { return {}; }
   // log2 of the clock's resolution/read cost in seconds, as in RFC 5905 (e.g. −20).
   virtual int8_t precision_log2() const = 0;
   virtual std::string_view name() const = 0;
@@ -56,6 +67,13 @@ struct KernelClockStatus {
   long freq = 0;  // 2^-16 ppm
 };
 Result<KernelClockStatus> read_kernel_clock_status();
+
+// The kernel status word to write to arm for `kind` (clears the other leap
+// bit; kNone clears both), and the one to write at start-up (STA_PLL,
+// STA_FLL, STA_INS and STA_DEL cleared). Pure, so tests check the bits
+// without ever writing them.
+int kernel_status_for_leap(int status, leap::LeapKind kind);
+int kernel_status_at_start(int status);
 
 std::unique_ptr<Clock> make_system_clock();
 std::unique_ptr<Clock> make_readonly_clock();
@@ -78,6 +96,11 @@ class VirtualClock final : public Clock {
   Status slew(time::NtpDuration offset) override;
   Status set_frequency(double ppm) override;
   Status report_synchronisation(bool synchronised, double max_error_s, double est_error_s) override;
+  // Modelled like the kernel: an armed insertion steps the clock back 1 s
+  // when it reaches the next UTC midnight (23:59:59 is repeated); an armed
+  // deletion steps it forward 1 s when it reaches 23:59:59. One leap per
+  // arming.
+  Status arm_leap(leap::LeapKind kind) override;
   int8_t precision_log2() const override { return -30; }
   std::string_view name() const override { return "virtual"; }
 
@@ -90,9 +113,12 @@ class VirtualClock final : public Clock {
   double reported_max_error_s() const { return reported_max_error_s_; }
   double reported_est_error_s() const { return reported_est_error_s_; }
   int synchronisation_reports() const { return synchronisation_reports_; }
+  leap::LeapKind leap_armed() const { return leap_armed_; }
+  int leaps_applied() const { return leaps_applied_; }
 
  private:
   void advance();  // brings anchor_ up to the current monotonic time
+  void apply_armed_leap(time::NtpTime before);
 
   VirtualClockOptions options_;
   int64_t anchor_mono_ns_ = 0;
@@ -104,6 +130,8 @@ class VirtualClock final : public Clock {
   double reported_max_error_s_ = 0;
   double reported_est_error_s_ = 0;
   int synchronisation_reports_ = 0;
+  leap::LeapKind leap_armed_ = leap::LeapKind::kNone;
+  int leaps_applied_ = 0;
 };
 
 // "system", "virtual" (offset/frequency from options) or "readonly".

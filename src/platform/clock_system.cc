@@ -112,6 +112,30 @@ class SystemClock final : public Clock {
     return {};
   }
 
+  Status arm_leap(leap::LeapKind kind) override {
+    auto cur = read_kernel_clock_status();
+    if (!cur) return cur.error();
+    struct timex tx {};
+    tx.modes = ADJ_STATUS;
+    tx.status = kernel_status_for_leap(cur->status, kind);
+    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+      return os_error("clock_adjtime(ADJ_STATUS, leap)", errno);
+    return {};
+  }
+
+  Status clear_stale_kernel_state() override {
+    auto cur = read_kernel_clock_status();
+    if (!cur) return cur.error();
+    const int want = kernel_status_at_start(cur->status);
+    if (want == cur->status) return {};  // nothing to clear: no write at all
+    struct timex tx {};
+    tx.modes = ADJ_STATUS;
+    tx.status = want;
+    if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+      return os_error("clock_adjtime(ADJ_STATUS, clear PLL/FLL/leap)", errno);
+    return {};
+  }
+
   int8_t precision_log2() const override { return precision_; }
   std::string_view name() const override { return "system"; }
 
@@ -138,6 +162,11 @@ class ReadonlyClock final : public Clock {
                       fmt::format("readonly clock: refusing to mark the kernel clock {}",
                                   synchronised ? "synchronised" : "unsynchronised"));
   }
+  Status arm_leap(leap::LeapKind kind) override {
+    return make_error(ErrorCode::kPermissionDenied,
+                      fmt::format("readonly clock: refusing to arm a leap second ({})",
+                                  leap::leap_kind_name(kind)));
+  }
   int8_t precision_log2() const override { return precision_; }
   std::string_view name() const override { return "readonly"; }
 
@@ -163,6 +192,15 @@ Result<KernelClockStatus> read_kernel_clock_status() {
   if (clock_adjtime(CLOCK_REALTIME, &tx) < 0) return os_error("clock_adjtime(read status)", errno);
   return KernelClockStatus{tx.status, tx.maxerror, tx.esterror, tx.freq};
 }
+
+int kernel_status_for_leap(int status, leap::LeapKind kind) {
+  status &= ~(STA_INS | STA_DEL);
+  if (kind == leap::LeapKind::kInsert) status |= STA_INS;
+  if (kind == leap::LeapKind::kDelete) status |= STA_DEL;
+  return status;
+}
+
+int kernel_status_at_start(int status) { return status & ~(STA_PLL | STA_FLL | STA_INS | STA_DEL); }
 
 int64_t read_monotonic_ns() {
   std::timespec ts{};

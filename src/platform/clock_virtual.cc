@@ -25,7 +25,30 @@ void VirtualClock::advance() {
                               : (slew_remaining_ns_ > 0 ? max_slew : -max_slew);
   slew_remaining_ns_ -= applied;
   elapsed += applied;
+  const time::NtpTime before = anchor_time_;
   anchor_time_ = anchor_time_ + time::NtpDuration::from_nanoseconds(elapsed);
+  apply_armed_leap(before);
+}
+
+void VirtualClock::apply_armed_leap(time::NtpTime before) {
+  if (leap_armed_ == leap::LeapKind::kNone) return;
+  constexpr int64_t kDay = 86400;
+  const int64_t b = before.seconds_since_1900();
+  const int64_t day = b / kDay - (b % kDay < 0 ? 1 : 0);  // floor
+  const int64_t midnight = (day + 1) * kDay;
+  const bool insert = leap_armed_ == leap::LeapKind::kInsert;
+  const int64_t at = insert ? midnight : midnight - 1;
+  if (b >= at || anchor_time_.seconds_since_1900() < at) return;
+  const auto one = time::NtpDuration::from_seconds(1);
+  anchor_time_ = insert ? anchor_time_ - one : anchor_time_ + one;
+  leap_armed_ = leap::LeapKind::kNone;
+  ++leaps_applied_;
+}
+
+Status VirtualClock::arm_leap(leap::LeapKind kind) {
+  advance();
+  leap_armed_ = kind;
+  return {};
 }
 
 time::NtpTime VirtualClock::now() {

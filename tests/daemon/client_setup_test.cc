@@ -56,5 +56,11 @@ TEST(ClientSetupTest, TinkerChangesNameEachSettingWithOldAndNewValues) {
                           "stepback 1 s (running: default)"));
 }
 
+TEST(ClientSetupTest, DisableKernelMakesTheEngineStepLeapSeconds) {
+  EXPECT_TRUE(build("server 192.0.2.1\n").clock_applies_leap);
+  EXPECT_TRUE(build("enable kernel\n").clock_applies_leap);
+  EXPECT_FALSE(build("disable kernel\n").clock_applies_leap);
+}
+
 }  // namespace
 }  // namespace meridian::daemon

@@ -156,8 +156,20 @@ std::vector<Variable> system_variables(const ControlSnapshot& s) {
       {"system", quoted(s.system_name)},
       {"version", quoted(s.version)},
       {"clk_wander", fmt::format("{:.6f}", sys.discipline.clock_wander_ppm)},
-      {"mintc", "0"},
   };
+  // With a leapfile, NTPsec's leap second variables (classic 4.2.8 has the
+  // same names with its own date format).
+  if (sys.leap_table) {
+    const auto& t = *sys.leap_table;
+    const int64_t now = s.clock.seconds_since_1900();
+    const auto date = [](int64_t ntp_s) {
+      return time::NtpTime::from_parts(ntp_s, 0).to_iso8601().substr(0, 16) + "Z";
+    };
+    out.push_back({"tai", fmt::format("{}", t.tai_offset_at(now))});
+    if (auto last = t.last_leap()) out.push_back({"leapsec", date(last->ntp_seconds)});
+    out.push_back({"expire", date(t.expires_ntp_s)});
+  }
+  out.push_back({"mintc", "0"});
   return out;
 }
 

@@ -38,7 +38,8 @@ void log(std::vector<Action>& out, LogLevel level, std::string text) {
 }  // namespace
 
 ClientEngine::ClientEngine(ClientConfig config, RandomSource& random, double now_s)
-    : config_(std::move(config)), random_(random) {
+    : config_(std::move(config)), random_(random), leap_(config_.clock_applies_leap) {
+  leap_.set_table(config_.leap_table);
   discipline_ = config_.use_rfc5905_discipline
                     ? discipline::make_rfc5905_discipline(config_.discipline)
                     : discipline::make_meridian_discipline(config_.discipline);
@@ -133,6 +134,7 @@ void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<A
   }
   if (now_s >= next_tick_s_) {
     next_tick_s_ = now_s + kTick_s;
+    leap_tick(now_s, clock_now, out);
     if (config_.discipline_clock && system_peer_) apply(discipline_->tick(now_s), out);
     // A system peer that stopped answering must not be followed forever.
     if (system_peer_ && associations_[*system_peer_]->view(now_s).reach == 0)
@@ -160,6 +162,19 @@ bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byt
         break;
       default:
         break;
+    }
+    if (e.verdict == source::Verdict::kAccepted) {
+      // An exchange around the leap measured across a 1 s step (ours or the
+      // server's): drop it rather than hold a 1 s spike for the stepout.
+      const double rx_s = static_cast<double>(rx.seconds_since_1900());
+      const auto& p = a->pending();
+      const auto t1 = time::NtpTime::from_timestamp(
+          p.local_transmit.is_zero() ? p.transmit : p.local_transmit, rx);
+      if (leap_.straddles_leap(rx_s + (t1 - rx).to_seconds()) || leap_.straddles_leap(rx_s)) {
+        log(out, LogLevel::kInfo,
+            fmt::format("reply from {} straddles the leap second; ignored", addr));
+        return true;
+      }
     }
     if (a->on_reply(e, now_s)) reselect(now_s, rx, out);
     return true;
@@ -207,6 +222,7 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   std::fill(tally_.begin(), tally_.end(), select::Tally::kReject);
   for (size_t k = 0; k < candidates.size(); ++k) tally_[candidates[k].id] = sel.tally[k];
 
+  update_leap_vote(candidates, sel, now_s);
   const auto previous = system_peer_;
   system_peer_ = sel.system_peer;
   // At start-up, wait until the servers that agree (the truechimers) are a
@@ -248,9 +264,9 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   }
   // RFC 5905 §11.2.3 clock_update: we are one stratum below our peer.
   server::ServerView v;
-  v.leap = pv.last_sample->leap == wire::LeapIndicator::kUnsynchronised
-               ? wire::LeapIndicator::kNoWarning
-               : pv.last_sample->leap;
+  // The LI we serve comes from the leap decision (leapfile / survivors'
+  // majority, last day only), not from the system peer alone.
+  v.leap = leap_.indicator(clock_now.seconds_since_1900());
   v.stratum = static_cast<uint8_t>(
       std::min<int>(pv.last_sample->stratum + 1, server::kStratumUnsynchronised));
   v.precision = config_.precision;
@@ -316,7 +332,50 @@ SystemView ClientEngine::system(double now_s) const {
   (void)now_s;
   SystemView s = system_;
   s.discipline = discipline_->state();
+  s.leap = leap_.status(clock_ntp_s_);
+  s.leap_table = leap_.table();
+  s.clock_ntp_s = clock_ntp_s_;
   return s;
+}
+
+void ClientEngine::set_leap_table(std::optional<leap::LeapTable> table) {
+  leap_.set_table(std::move(table));
+}
+
+void ClientEngine::update_leap_vote(const std::vector<select::Candidate>& candidates,
+                                    const select::Selection& sel, double now_s) {
+  leap::UpstreamVote vote;
+  for (size_t k = 0; k < candidates.size(); ++k) {
+    const auto t = sel.tally[k];
+    if (t != select::Tally::kCandidate && t != select::Tally::kBackup &&
+        t != select::Tally::kSystemPeer)
+      continue;
+    const auto v = associations_[candidates[k].id]->view(now_s);
+    ++vote.survivors;
+    if (v.last_sample->leap == wire::LeapIndicator::kInsertSecond) ++vote.insert;
+    if (v.last_sample->leap == wire::LeapIndicator::kDeleteSecond) ++vote.remove;
+  }
+  leap_.set_vote(vote);
+}
+
+void ClientEngine::leap_tick(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
+  clock_ntp_s_ = clock_now.seconds_since_1900();
+  const auto u = leap_.on_clock(clock_ntp_s_);
+  for (const auto& line : u.log) log(out, LogLevel::kNotice, line);
+  if (u.arm) out.push_back(ArmLeap{*u.arm});
+  if (u.step_s != 0) {
+    // Our clock and the servers' moved together: stored samples stay valid.
+    out.push_back(StepClock{u.step_s, true});
+    clock_ntp_s_ += static_cast<int64_t>(u.step_s);
+  }
+  if (system_peer_ && system_.server.synchronised())
+    system_.server.leap = leap_.indicator(clock_ntp_s_);
+  // Stepping the leap ourselves: tick right when it is due (plus 1 ms for
+  // a clock running up to 500 ppm slow), not up to a tick late.
+  if (const auto due = leap_.engine_step_due_ntp_s()) {
+    const double to_due_s = (clock_now - time::NtpTime::from_parts(*due, 0)).to_seconds() * -1.0;
+    if (to_due_s > 0 && to_due_s < kTick_s) next_tick_s_ = now_s + to_due_s + 1e-3;
+  }
 }
 
 std::vector<PeerView> ClientEngine::peers(double now_s) const {

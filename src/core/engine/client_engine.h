@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "core/discipline/discipline.h"
+#include "core/leap/leap_control.h"
+#include "core/leap/leap_table.h"
 #include "core/net/address.h"
 #include "core/random.h"
 #include "core/select/selection.h"
@@ -31,6 +33,11 @@ struct ClientConfig {
   bool discipline_clock = true;         // `disable ntp` turns this off: measure, never correct
   bool use_rfc5905_discipline = false;  // the classic baseline (simulator comparisons)
   int8_t precision = -20;               // our clock's precision, log2 s
+  // Leap seconds (core/leap/leap_control.h): the `leapfile` table, if any,
+  // and whether the clock applies an armed leap itself (kernel, virtual
+  // clock) or the engine must step it.
+  std::optional<leap::LeapTable> leap_table;
+  bool clock_applies_leap = true;
 };
 
 // Actions out.
@@ -40,7 +47,13 @@ struct SendRequest {
   std::vector<std::byte> bytes;
 };
 struct StepClock {
-  double by_s = 0;  // positive = forward
+  double by_s = 0;           // positive = forward
+  bool leap_second = false;  // the leap itself (clock_applies_leap = false), not a correction
+};
+// Arm the clock for a leap at the end of the current UTC day (kernel
+// STA_INS/STA_DEL), or disarm it (kNone).
+struct ArmLeap {
+  leap::LeapKind kind = leap::LeapKind::kNone;
 };
 struct SetFrequency {
   double ppm = 0;  // absolute frequency correction (positive = faster)
@@ -52,7 +65,7 @@ struct LogEvent {
 struct Panic {
   double offset_s = 0;  // the offset that exceeded the panic threshold
 };
-using Action = std::variant<SendRequest, StepClock, SetFrequency, LogEvent, Panic>;
+using Action = std::variant<SendRequest, StepClock, SetFrequency, LogEvent, Panic, ArmLeap>;
 
 // One association as ntpq -p / mode 6 see it.
 struct PeerView {
@@ -72,6 +85,9 @@ struct SystemView {
   double system_jitter_s = 0;
   discipline::DisciplineState discipline;
   int poll_log2 = 6;
+  leap::LeapStatus leap;                      // at the last clock reading
+  std::optional<leap::LeapTable> leap_table;  // the leapfile in use (mode 6 tai/leapsec/expire)
+  int64_t clock_ntp_s = 0;                    // that clock reading, whole NTP seconds
 };
 
 class ClientEngine {
@@ -104,9 +120,13 @@ class ClientEngine {
   // so it is not selectable (logged once per change). Loopback addresses are
   // left out: 127.0.0.1 is also the refid of any orphan-mode server.
   void set_own_addresses(std::span<const net::IpAddress> addresses);
+  // A (re)loaded leapfile, or none; takes effect at the next tick.
+  void set_leap_table(std::optional<leap::LeapTable> table);
   const ClientConfig& config() const { return config_; }
 
   SystemView system(double now_s) const;
+  // The leap indicator we serve now (cheap; the simulator samples it).
+  wire::LeapIndicator served_leap() const { return system_.server.leap; }
   std::vector<PeerView> peers(double now_s) const;
 
  private:
@@ -114,6 +134,11 @@ class ClientEngine {
   void apply(const discipline::ClockAdjustment& adj, std::vector<Action>& out);
   // Servers whose vote start-up waits for: answered once, or still young.
   size_t expected_voters(double now_s) const;
+  // Leap seconds: the survivors' vote after a selection, the per-tick
+  // decision (arm, disarm, apply) and the LI we serve.
+  void update_leap_vote(const std::vector<select::Candidate>& candidates,
+                        const select::Selection& sel, double now_s);
+  void leap_tick(double now_s, time::NtpTime clock_now, std::vector<Action>& out);
 
   ClientConfig config_;
   RandomSource& random_;
@@ -127,6 +152,8 @@ class ClientEngine {
   double next_tick_s_ = 0;
   double last_update_s_ = -1;
   bool ever_synchronised_ = false;
+  leap::LeapControl leap_;
+  int64_t clock_ntp_s_ = 0;  // the last clock reading, whole NTP seconds
 };
 
 // The classic refid of an upstream server: its IPv4 address, or for IPv6 the

@@ -403,3 +403,34 @@ TEST(ControlResponder, SysstatsCountersOnlyWhenAskedByName) {
 
 }  // namespace
 }  // namespace meridian::control
+
+namespace meridian::control {
+namespace {
+
+std::string value_of(const std::vector<Variable>& vars, std::string_view name) {
+  for (const auto& v : vars) {
+    if (v.name == name) return v.value;
+  }
+  return "<absent>";
+}
+
+TEST(ControlVariables, LeapfileVariablesAsNtpsec) {
+  ControlSnapshot s = synced_snapshot();
+  EXPECT_EQ(value_of(system_variables(s), "tai"), "<absent>");  // no leapfile
+  leap::LeapTable t;
+  t.entries = {{3644697600, 36}, {3692217600, 37}};
+  t.updated_ntp_s = 3960835200;
+  t.expires_ntp_s = 3991593600;
+  s.system->leap_table = t;
+  s.server.leap = wire::LeapIndicator::kInsertSecond;
+  const auto vars = system_variables(s);
+  EXPECT_EQ(value_of(vars, "leap"), "1");
+  EXPECT_EQ(value_of(vars, "tai"), "37");
+  EXPECT_EQ(value_of(vars, "leapsec"), "2017-01-01T00:00Z");
+  EXPECT_EQ(value_of(vars, "expire"), "2026-06-28T00:00Z");
+  EXPECT_EQ(vars.back().name, "mintc");
+  EXPECT_EQ(system_status(s) >> 14, 1);  // leap_add_sec in the status word
+}
+
+}  // namespace
+}  // namespace meridian::control
