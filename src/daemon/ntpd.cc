@@ -68,6 +68,27 @@ void warn_key_file_mode(const config::Config& c) {
   }
 }
 
+// ntpd disciplines the system clock when it has servers to follow and
+// `disable ntp` is not set. Then it must be allowed to: a daemon that
+// cannot adjust the clock but serves as if it did hides the real error.
+// Checked at start (and again after -u) with a write that changes nothing;
+// `--clock readonly`/`virtual`, `disable ntp` or a configuration without
+// server/pool lines (a local-clock server) need no permission.
+bool clock_adjustable_or_explained(const Options& o, const config::Config& c, Logger& log) {
+  if (o.clock != "system" || c.associations.empty()) return true;
+  if (auto it = c.system_flags.find("ntp"); it != c.system_flags.end() && !it->second) return true;
+  const Status st = platform::check_system_clock_adjustable();
+  if (st) return true;
+  const std::string line = fmt::format(
+      "cannot adjust the system clock ({}); not starting (--clock readonly or `disable ntp` in "
+      "ntp.conf run ntpd without adjusting it)",
+      st.error().message);
+  log.error(line);
+  // Before daemonising, also on the terminal that started us.
+  if (!o.foreground && isatty(STDERR_FILENO)) fmt::print(stderr, "ntpd: {}\n", line);
+  return false;
+}
+
 bool has_errors(const std::vector<config::Diagnostic>& ds) {
   for (const auto& d : ds) {
     if (d.severity != config::Diagnostic::Severity::kWarning) return true;
@@ -130,6 +151,7 @@ int run_ntpd(const Options& o) {
     log.error(clock.error().message);
     return 1;
   }
+  if (!clock_adjustable_or_explained(o, cfg, log)) return 1;
   auto core = build_server_core(cfg, log);
   if (!core) {
     log.error(core.error().message);
@@ -273,6 +295,8 @@ int run_ntpd(const Options& o) {
     log.error(s.error().message);
     return 1;
   }
+  // -u may have taken CAP_SYS_TIME away (not in the bounding set).
+  if (o.user && !clock_adjustable_or_explained(o, cfg, log)) return 1;
   SignalFlags flags;
   install_signal_handlers(flags);
   ServiceStatus service_status(platform::service_notifier(), **core, [&] { return client.get(); });

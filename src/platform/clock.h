@@ -57,6 +57,12 @@ struct KernelClockStatus {
 };
 Result<KernelClockStatus> read_kernel_clock_status();
 
+// Whether this process may adjust the system clock, found out by a write
+// that changes nothing: clock_adjtime(ADJ_FREQUENCY) with the frequency the
+// kernel has now. kPermissionDenied without CAP_SYS_TIME (or where a
+// container's seccomp policy forbids it).
+Status check_system_clock_adjustable();
+
 std::unique_ptr<Clock> make_system_clock();
 std::unique_ptr<Clock> make_readonly_clock();
 

@@ -164,6 +164,17 @@ Result<KernelClockStatus> read_kernel_clock_status() {
   return KernelClockStatus{tx.status, tx.maxerror, tx.esterror, tx.freq};
 }
 
+Status check_system_clock_adjustable() {
+  struct timex now {};  // modes = 0: read only
+  if (clock_adjtime(CLOCK_REALTIME, &now) < 0) return os_error("clock_adjtime(read)", errno);
+  struct timex same {};
+  same.modes = ADJ_FREQUENCY;
+  same.freq = now.freq;
+  if (clock_adjtime(CLOCK_REALTIME, &same) < 0)
+    return os_error("clock_adjtime(ADJ_FREQUENCY)", errno);
+  return {};
+}
+
 int64_t read_monotonic_ns() {
   std::timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
