@@ -259,7 +259,8 @@ int run_ntpd(const Options& o) {
   const auto save_drift = [&](bool at_exit) {
     if (!cfg.driftfile || !client) return;
     const auto sys = client->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
-    if (!sys.discipline.synchronised) return;
+    // Not a frequency the clock never got (its writes are failing).
+    if (!sys.discipline.synchronised || sys.clock_write_failed) return;
     const double ppm = sys.discipline.frequency_ppm;
     if (!at_exit && !drift_changed(drift_written, ppm)) return;
     if (auto st = write_drift_file(*cfg.driftfile, ppm); !st) {

@@ -354,7 +354,6 @@ int ServerLoop::run(SignalFlags& flags) {
   next_rescan_ns_ = platform::read_monotonic_ns() + kRescanInterval;
   next_view_refresh_ns_ = platform::read_monotonic_ns() + kViewRefreshInterval;
   while (!flags.stop) {
-    close_unused_association_sockets();
     if (flags.reload) {
       flags.reload = 0;
       if (reload_hook_) reload_hook_();
@@ -389,7 +388,7 @@ int ServerLoop::run(SignalFlags& flags) {
       }
       client_due = static_cast<int64_t>(std::min(due_s, 1e9) * 1e9);
     }
-    close_unused_association_sockets();  // upstream upkeep may have removed some
+    close_unused_association_sockets();  // a reload or the pool upkeep may have removed some
     std::vector<int> wait_fds = fds;
     std::vector<size_t> association_ids;  // wait_fds[sockets_.size() + k] is association_ids[k]
     for (const auto& [id, socket] : association_sockets_) {

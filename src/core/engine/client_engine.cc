@@ -297,6 +297,7 @@ SystemView ClientEngine::system(double now_s) const {
   (void)now_s;
   SystemView s = system_;
   s.discipline = discipline_->state();
+  s.clock_write_failed = clock_write_error_.has_value();
   if (clock_write_error_) {
     // The clock did not follow (on_clock_write): whatever the sources say,
     // we cannot vouch for it.

@@ -73,6 +73,9 @@ struct SystemView {
   double system_jitter_s = 0;
   discipline::DisciplineState discipline;
   int poll_log2 = 6;
+  // The last clock write failed (on_clock_write): the discipline's state
+  // describes corrections the clock never got.
+  bool clock_write_failed = false;
 };
 
 class ClientEngine {
