@@ -71,6 +71,27 @@ void warn_key_file_mode(const config::Config& c) {
   }
 }
 
+// ntpd disciplines the system clock when it has servers to follow and
+// `disable ntp` is not set. Then it must be allowed to: a daemon that
+// cannot adjust the clock but serves as if it did hides the real error.
+// Checked at start (and again after -u) with a write that changes nothing;
+// `--clock readonly`/`virtual`, `disable ntp` or a configuration without
+// server/pool lines (a local-clock server) need no permission.
+bool clock_adjustable_or_explained(const Options& o, const config::Config& c, Logger& log) {
+  if (o.clock != "system" || c.associations.empty()) return true;
+  if (auto it = c.system_flags.find("ntp"); it != c.system_flags.end() && !it->second) return true;
+  const Status st = platform::check_system_clock_adjustable();
+  if (st) return true;
+  const std::string line = fmt::format(
+      "cannot adjust the system clock ({}); not starting (--clock readonly or `disable ntp` in "
+      "ntp.conf run ntpd without adjusting it)",
+      st.error().message);
+  log.error(line);
+  // Before daemonising, also on the terminal that started us.
+  if (!o.foreground && isatty(STDERR_FILENO)) fmt::print(stderr, "ntpd: {}\n", line);
+  return false;
+}
+
 bool has_errors(const std::vector<config::Diagnostic>& ds) {
   for (const auto& d : ds) {
     if (d.severity != config::Diagnostic::Severity::kWarning) return true;
@@ -141,6 +162,7 @@ int run_ntpd(const Options& o) {
     log.error(clock.error().message);
     return 1;
   }
+  if (!clock_adjustable_or_explained(o, cfg, log)) return 1;
   auto core = build_server_core(cfg, log);
   if (!core) {
     log.error(core.error().message);
@@ -272,7 +294,8 @@ int run_ntpd(const Options& o) {
   const auto save_drift = [&](bool at_exit) {
     if (!cfg.driftfile || !client) return;
     const auto sys = client->system(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
-    if (!sys.discipline.synchronised) return;
+    // Not a frequency the clock never got (its writes are failing).
+    if (!sys.discipline.synchronised || sys.clock_write_failed) return;
     const double ppm = sys.discipline.frequency_ppm;
     if (!at_exit && !drift_changed(drift_written, ppm)) return;
     if (auto st = write_drift_file(*cfg.driftfile, ppm); !st) {
@@ -314,6 +337,8 @@ int run_ntpd(const Options& o) {
     log.error(s.error().message);
     return 1;
   }
+  // -u may have taken CAP_SYS_TIME away (not in the bounding set).
+  if (o.user && !clock_adjustable_or_explained(o, cfg, log)) return 1;
   SignalFlags flags;
   install_signal_handlers(flags);
   ServiceStatus service_status(platform::service_notifier(), **core, [&] { return client.get(); });

@@ -239,19 +239,60 @@ void ServerLoop::handle(const platform::UdpSocket& socket, const platform::Datag
     return;
   }
   const double now_s = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
-  if (client_ != nullptr) {
-    std::vector<engine::Action> actions;
-    if (client_->on_packet(d.from, d.data, rx, now_s, actions)) {
-      apply(actions);
-      return;
-    }
-  }
+  // Replies to our own requests arrive on the associations' sockets
+  // (handle_reply); a server reply here is at best stray, at worst forged
+  // by someone who guessed a request's origin timestamp: the server core
+  // drops it (mode 4 is not a request).
   auto reply = core_.handle(d.data, d.from, rx, clock_.now(), now_s);
   if (!reply) return;
   const Status sent =
       d.local ? socket.send_from(*d.local, d.from, *reply) : socket.send_to(d.from, *reply);
   if (!sent)
     log_.debug(fmt::format("reply to {} failed: {}", d.from.to_string(), sent.error().message));
+}
+
+void ServerLoop::handle_reply(size_t association, const platform::Datagram& d) {
+  if (client_ == nullptr) return;
+  const time::NtpTime rx =
+      d.kernel_rx_time ? clock_.from_kernel_realtime(*d.kernel_rx_time) : clock_.now();
+  const double now_s = static_cast<double>(platform::read_monotonic_ns()) * 1e-9;
+  std::vector<engine::Action> actions;
+  if (client_->on_reply(association, d.from, d.data, rx, now_s, actions)) apply(actions);
+}
+
+void ServerLoop::send_request(const engine::SendRequest& send) {
+  auto it = association_sockets_.find(send.association);
+  if (it == association_sockets_.end()) {
+    auto s = platform::UdpSocket::connect(send.to);
+    if (!s) {
+      // E.g. no IPv6 stack, or no route: the association goes unreachable
+      // (a pool then replaces it). Said once per association.
+      const std::string text =
+          fmt::format("cannot open a socket to {}: {}", send.to.to_string(), s.error().message);
+      if (association_socket_failed_.insert(send.association).second) {
+        log_.warning(text);
+      } else {
+        log_.debug(text);
+      }
+      return;
+    }
+    if (auto local = s->local_endpoint()) {
+      log_.debug(
+          fmt::format("requests to {} leave from {}", send.to.to_string(), local->to_string()));
+    }
+    it = association_sockets_.emplace(send.association, std::move(*s)).first;
+  }
+  if (auto st = it->second.send(send.bytes); !st) {
+    log_.debug(fmt::format("request to {} failed: {}", send.to.to_string(), st.error().message));
+  }
+}
+
+void ServerLoop::close_unused_association_sockets() {
+  std::erase_if(association_sockets_, [&](const auto& entry) {
+    return client_ == nullptr || !client_->has_server(entry.first);
+  });
+  std::erase_if(association_socket_failed_,
+                [&](size_t id) { return client_ == nullptr || !client_->has_server(id); });
 }
 
 void ServerLoop::handle_control(const platform::UdpSocket& socket, const platform::Datagram& d) {
@@ -355,7 +396,13 @@ int ServerLoop::run(SignalFlags& flags) {
       }
       client_due = static_cast<int64_t>(std::min(due_s, 1e9) * 1e9);
     }
+    close_unused_association_sockets();  // a reload or the pool upkeep may have removed some
     std::vector<int> wait_fds = fds;
+    std::vector<size_t> association_ids;  // wait_fds[sockets_.size() + k] is association_ids[k]
+    for (const auto& [id, socket] : association_sockets_) {
+      wait_fds.push_back(socket.fd());
+      association_ids.push_back(id);
+    }
     if (lookups_ != nullptr) {
       for (int fd : lookups_->fds()) wait_fds.push_back(fd);
     }
@@ -368,8 +415,24 @@ int ServerLoop::run(SignalFlags& flags) {
       return 1;
     }
     for (size_t i : *ready) {
-      if (i >= sockets_.size()) {
+      if (i >= sockets_.size() + association_ids.size()) {
         lookups_->on_ready(static_cast<double>(platform::read_monotonic_ns()) * 1e-9);
+        continue;
+      }
+      if (i >= sockets_.size()) {
+        const size_t id = association_ids[i - sockets_.size()];
+        for (int n = 0; n < 16; ++n) {  // bounded drain (a server sends one reply per request)
+          const auto it = association_sockets_.find(id);
+          if (it == association_sockets_.end()) break;
+          auto d = it->second.receive();
+          if (!d) {
+            log_.debug(d.error().message);
+            break;
+          }
+          if (!*d) break;
+          handle_reply(id, **d);
+        }
+        if (stop_) break;
         continue;
       }
       for (int n = 0; n < 256; ++n) {  // bounded drain, then let timers run
@@ -413,48 +476,31 @@ void ServerLoop::run_client(double now_s) {
 
 void ServerLoop::apply(const std::vector<engine::Action>& actions) {
   for (const auto& action : actions) {
+    bool write_failed = false;
     if (const auto* send = std::get_if<engine::SendRequest>(&action)) {
-      // Requests leave from the listening socket of the server's family, so
-      // a classic server's `ntpport` rules see source port 123.
-      for (const auto& s : sockets_) {
-        auto local = s.local_endpoint();
-        if (local && local->address.family() == send->to.address.family()) {
-          if (auto st = s.send_to(send->to, send->bytes); !st) log_.debug(st.error().message);
-          break;
-        }
-      }
+      // From the association's own socket (random port), not the listening
+      // one: RFC 9109. A classic server's `restrict … ntpport` rules, which
+      // match source port 123 only, no longer see our requests as such.
+      send_request(*send);
     } else if (const auto* step = std::get_if<engine::StepClock>(&action)) {
-      if (auto st = clock_.step(time::NtpDuration::from_seconds(step->by_s)); !st) {
-        log_.error(fmt::format("cannot step the clock: {}", st.error().message));
+      const Status st = clock_.step(time::NtpDuration::from_seconds(step->by_s));
+      if (st) {
+        log_.notice(fmt::format("time stepped by {:+.6f} s", step->by_s));
+      } else {
+        log_.debug(fmt::format("cannot step the clock: {}", st.error().message));
       }
+      write_failed = !st;
+      report_clock_write(st);
     } else if (const auto* freq = std::get_if<engine::SetFrequency>(&action)) {
-      if (auto st = clock_.set_frequency(freq->ppm); !st) {
-        // The cause (e.g. no CAP_SYS_TIME) does not change: say it once.
-        if (!freq_refusal_logged_) {
-          log_.error(fmt::format("cannot set the clock frequency: {}", st.error().message));
-          freq_refusal_logged_ = true;
-        } else {
-          log_.debug(st.error().message);
-        }
-      }
+      const Status st = clock_.set_frequency(freq->ppm);
+      if (!st) log_.debug(fmt::format("cannot set the clock frequency: {}", st.error().message));
+      write_failed = !st;
+      report_clock_write(st);
       // Every clock update ends with SetFrequency: report the new status.
       if (client_ != nullptr)
         report_synchronisation(clock_, *client_, config_, log_, sync_refusal_logged_);
     } else if (const auto* ev = std::get_if<engine::LogEvent>(&action)) {
-      switch (ev->level) {
-        case engine::LogEvent::Level::kError:
-          log_.error(ev->text);
-          break;
-        case engine::LogEvent::Level::kWarning:
-          log_.warning(ev->text);
-          break;
-        case engine::LogEvent::Level::kNotice:
-          log_.notice(ev->text);
-          break;
-        case engine::LogEvent::Level::kInfo:
-          log_.info(ev->text);
-          break;
-      }
+      log_event(*ev);
     } else if (const auto* arm = std::get_if<engine::ArmLeap>(&action)) {
       if (auto st = clock_.arm_leap(arm->kind); !st) {
         log_.error(fmt::format("cannot {} the leap second: {}",
@@ -469,12 +515,46 @@ void ServerLoop::apply(const std::vector<engine::Action>& actions) {
       exit_status_ = 1;
       stop_ = true;
     }
+    if (write_failed && update_hook_) {
+      // -q: the clock could not be set (logged by the client): fail.
+      exit_status_ = 1;
+      stop_ = true;
+    }
     if (!stop_ && update_hook_ && update_hook_(action)) stop_ = true;
     if (stop_) break;  // -q done or panic: the rest of the batch must not run
   }
   refresh_view();
   if (client_observer_)
     client_observer_(static_cast<double>(platform::read_monotonic_ns()) * 1e-9, actions);
+}
+
+void ServerLoop::report_clock_write(const Status& result) {
+  if (client_ == nullptr) {
+    if (!result) log_.error(result.error().message);
+    return;
+  }
+  std::vector<engine::Action> follow_up;  // log lines on a change of state
+  client_->on_clock_write(result, follow_up);
+  for (const auto& a : follow_up) {
+    if (const auto* ev = std::get_if<engine::LogEvent>(&a)) log_event(*ev);
+  }
+}
+
+void ServerLoop::log_event(const engine::LogEvent& ev) {
+  switch (ev.level) {
+    case engine::LogEvent::Level::kError:
+      log_.error(ev.text);
+      break;
+    case engine::LogEvent::Level::kWarning:
+      log_.warning(ev.text);
+      break;
+    case engine::LogEvent::Level::kNotice:
+      log_.notice(ev.text);
+      break;
+    case engine::LogEvent::Level::kInfo:
+      log_.info(ev.text);
+      break;
+  }
 }
 
 }  // namespace meridian::daemon

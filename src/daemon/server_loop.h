@@ -4,7 +4,9 @@
 
 #include <csignal>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "core/config/config.h"
@@ -83,6 +85,12 @@ class ServerLoop {
 
  private:
   void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
+  void handle_reply(size_t association, const platform::Datagram& d);
+  void send_request(const engine::SendRequest& send);
+  void close_unused_association_sockets();
+  // Tells the client how a clock write went (it decides what a failure means).
+  void report_clock_write(const Status& result);
+  void log_event(const engine::LogEvent& ev);
   void handle_control(const platform::UdpSocket& socket, const platform::Datagram& d);
   void rescan_interfaces();
   void tell_client_our_addresses();  // for the client's timing-loop check
@@ -95,7 +103,13 @@ class ServerLoop {
   platform::Clock& clock_;
   server::ServerCore& core_;
   Logger& log_;
-  std::vector<platform::UdpSocket> sockets_;
+  std::vector<platform::UdpSocket> sockets_;  // wildcard listening sockets (serving)
+  // One connected socket per client association, on a random ephemeral
+  // port: requests leave from it and only replies arriving on it count
+  // (RFC 9109). Opened at the association's first request, closed when the
+  // association is gone.
+  std::map<size_t, platform::UdpSocket> association_sockets_;
+  std::set<size_t> association_socket_failed_;  // logged once per association
   std::vector<platform::LocalAddress> addresses_;
   int64_t next_rescan_ns_ = 0;
   int64_t next_view_refresh_ns_ = 0;
@@ -119,7 +133,6 @@ class ServerLoop {
   double last_synchronised_s_ = started_s_;  // monotonic; for `tos orphanwait`
   bool orphan_ = false;
   bool sync_refusal_logged_ = false;  // kernel sync-status refusals: logged once
-  bool freq_refusal_logged_ = false;  // frequency-setting refusals: logged once
   int exit_status_ = 0;
   bool stop_ = false;
 };

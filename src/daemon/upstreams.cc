@@ -96,12 +96,21 @@ void Upstreams::start(Line& line, engine::ClientEngine& engine, double now_s) {
   line.next_lookup_s = now_s;
 }
 
-void Upstreams::add(Line& line, const net::IpAddress& address, engine::ClientEngine& engine,
+bool Upstreams::add(Line& line, const net::IpAddress& address, engine::ClientEngine& engine,
                     double now_s) {
-  const size_t id =
-      engine.add_server(association_options(line.config, address, settings_.default_port), now_s);
-  line.ids.push_back(id);
-  line.ever_used.push_back(address);
+  const auto options = association_options(line.config, address, settings_.default_port);
+  const auto id = engine.add_server(options, now_s);
+  if (!id) {
+    // A pool's own live member is the normal case (DNS returns it again).
+    if (!is_pool(line)) {
+      log_.warning(fmt::format("{}:{}: {} is already an association; ignored",
+                               line.config.where.file, line.config.where.line,
+                               options.endpoint.to_string()));
+    }
+    return false;
+  }
+  line.ids.push_back(*id);
+  return true;
 }
 
 std::vector<Lookup> Upstreams::take_lookups(double now_s) {
@@ -166,19 +175,24 @@ void Upstreams::on_resolved(uint64_t token, const Result<std::vector<net::IpAddr
   int added = 0;
   for (const auto& a : *answer) {
     if (pool_members() >= settings_.maxclock) break;
-    if (std::find(line.ever_used.begin(), line.ever_used.end(), a) != line.ever_used.end())
-      continue;
-    add(line, a, engine, now_s);
-    ++added;
+    // Members replaced recently stay out while there are others.
+    if (std::find(line.dropped.begin(), line.dropped.end(), a) != line.dropped.end()) continue;
+    // Live members (of any line) are refused by add(): one address, one association.
+    if (add(line, a, engine, now_s)) ++added;
   }
-  log_.info(fmt::format("pool {}: {} new server(s), {} in all", line.config.host, added,
-                        line.ids.size()));
+  if (added > 0 || line.ids.empty()) {
+    log_.info(fmt::format("pool {}: {} new server(s), {} in all", line.config.host, added,
+                          line.ids.size()));
+  }
   if (pool_members() < settings_.maxclock) {
-    // DNS rotates pool answers: ask again later for the rest.
+    // DNS rotates pool answers: ask again later for the rest, less and less
+    // often while the answers bring nothing new (a pool name with fewer
+    // addresses than maxclock is asked ~7 times in its first hour, then hourly).
+    line.refill_s = added > 0 ? kPoolRefill_s : std::min(line.refill_s * 2, kMaxRetry_s);
     line.wants_lookup = true;
-    line.next_lookup_s = now_s + kPoolRefill_s;
-    // Everything it returned was used before: allow reuse next time round.
-    if (added == 0) line.ever_used.clear();
+    line.next_lookup_s = now_s + line.refill_s;
+    // Only replaced members came back: they may return next time round.
+    if (added == 0) line.dropped.clear();
   }
 }
 
@@ -190,6 +204,7 @@ void Upstreams::maintain(engine::ClientEngine& engine, double now_s, time::NtpTi
   const auto peers = engine.peers(now_s);
   for (auto& line : lines_) {
     if (!is_pool(line)) continue;
+    bool replaced = false;
     for (size_t k = 0; k < line.ids.size();) {
       const size_t id = line.ids[k];
       const auto p = std::find_if(peers.begin(), peers.end(),
@@ -220,11 +235,20 @@ void Upstreams::maintain(engine::ClientEngine& engine, double now_s, time::NtpTi
         log_.notice(fmt::format("pool {}: replacing {}, {}", line.config.host,
                                 p->options.endpoint.address.to_string(), why));
       }
+      if (p != peers.end()) line.dropped.push_back(p->options.endpoint.address);
       engine.remove_server(id, now_s, clock_now, out);
       std::erase_if(suspect_since_, [&](const auto& e) { return e.first == id; });
       line.ids.erase(line.ids.begin() + static_cast<long>(k));
+      replaced = true;
     }
-    if (pool_members() < settings_.maxclock && !line.pending_token && !line.wants_lookup) {
+    if (replaced) {
+      // A replacement is wanted now, not after the refill back-off.
+      line.refill_s = kPoolRefill_s;
+      if (!line.pending_token) {
+        line.wants_lookup = true;
+        line.next_lookup_s = now_s;
+      }
+    } else if (pool_members() < settings_.maxclock && !line.pending_token && !line.wants_lookup) {
       line.wants_lookup = true;
       line.next_lookup_s = now_s;
     }

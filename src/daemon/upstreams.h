@@ -7,9 +7,13 @@
 //   the loop never waits for DNS. A failed `server` name is retried with
 //   back-off (1 min doubling to 1 h).
 // - `pool NAME` keeps up to `tos maxclock` members in all: it asks again while
-//   it has fewer, and maintain() demobilises members that have been
+//   it has fewer (after 1 min, doubling to 1 h while the answers bring
+//   nothing new), and maintain() demobilises members that have been
 //   unreachable for 8 polls or marked falseticker for a while, then asks for
-//   replacements (other addresses than the ones it had).
+//   replacements (other addresses than the ones it dropped, while there are).
+// - An address (and port) is one association, whichever lines name it: a
+//   pool never re-adds a live member, and a `server` line naming a live
+//   association's address is logged and skipped.
 // - configure() on a validated reload diffs the new lines against the running
 //   ones: a line identical in everything but its file position keeps its
 //   associations (filter, reach, poll untouched); others are removed/added.
@@ -72,15 +76,17 @@ class Upstreams {
   struct Line {
     config::AssociationConfig config;
     std::vector<size_t> ids;                // live associations made from it
-    std::vector<net::IpAddress> ever_used;  // pool: addresses it has had (avoid re-adding)
+    std::vector<net::IpAddress> dropped;    // pool: members it replaced (not to be re-added soon)
     std::optional<uint64_t> pending_token;  // a lookup is out
     double next_lookup_s = 0;               // when to ask (again)
     double retry_s = 60;                    // back-off after a failure
+    double refill_s = 60;                   // pool: back-off while answers bring nothing new
     bool wants_lookup = false;
   };
   bool is_pool(const Line& l) const { return l.config.kind == config::AssociationKind::kPool; }
   int pool_members() const;
-  void add(Line& line, const net::IpAddress& address, engine::ClientEngine& engine, double now_s);
+  // False when the endpoint is already a live association (of any line).
+  bool add(Line& line, const net::IpAddress& address, engine::ClientEngine& engine, double now_s);
   void start(Line& line, engine::ClientEngine& engine, double now_s);
 
   UpstreamSettings settings_;

@@ -74,6 +74,11 @@ Result<KernelClockStatus> read_kernel_clock_status();
 // without ever writing them.
 int kernel_status_for_leap(int status, leap::LeapKind kind);
 int kernel_status_at_start(int status);
+// Whether this process may adjust the system clock, found out by a write
+// that changes nothing: clock_adjtime(ADJ_FREQUENCY) with the frequency the
+// kernel has now. kPermissionDenied without CAP_SYS_TIME (or where a
+// container's seccomp policy forbids it).
+Status check_system_clock_adjustable();
 
 std::unique_ptr<Clock> make_system_clock();
 std::unique_ptr<Clock> make_readonly_clock();

@@ -202,6 +202,17 @@ int kernel_status_for_leap(int status, leap::LeapKind kind) {
 
 int kernel_status_at_start(int status) { return status & ~(STA_PLL | STA_FLL | STA_INS | STA_DEL); }
 
+Status check_system_clock_adjustable() {
+  struct timex now {};  // modes = 0: read only
+  if (clock_adjtime(CLOCK_REALTIME, &now) < 0) return os_error("clock_adjtime(read)", errno);
+  struct timex same {};
+  same.modes = ADJ_FREQUENCY;
+  same.freq = now.freq;
+  if (clock_adjtime(CLOCK_REALTIME, &same) < 0)
+    return os_error("clock_adjtime(ADJ_FREQUENCY)", errno);
+  return {};
+}
+
 int64_t read_monotonic_ns() {
   std::timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -38,6 +38,31 @@ void enable_option(int fd, int level, int name, int value) {
   (void)setsockopt(fd, level, name, &value, sizeof(value));
 }
 
+// A non-blocking datagram socket of `family` with pktinfo and kernel receive
+// timestamps enabled (DESIGN.md §5: plain SOCK_DGRAM, O_NONBLOCK via fcntl).
+Result<int> open_datagram_socket(net::Family family) {
+  const bool v6 = family == net::Family::kIPv6;
+  const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return socket_error(v6 ? "socket(AF_INET6)" : "socket(AF_INET)", errno);
+  const int flags = fcntl(fd, F_GETFL, 0);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    const int err = errno;
+    close(fd);
+    return socket_error("fcntl", err);
+  }
+  if (v6) {
+    enable_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    enable_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+  } else {
+    enable_option(fd, IPPROTO_IP, IP_PKTINFO, 1);
+  }
+  const int ts_flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts_flags, sizeof(ts_flags)) < 0) {
+    enable_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);  // older kernels
+  }
+  return fd;
+}
+
 }  // namespace
 
 UdpSocket::~UdpSocket() {
@@ -54,28 +79,39 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
 }
 
 Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local) {
-  const bool v6 = local.address.family() == net::Family::kIPv6;
-  const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) return socket_error(v6 ? "socket(AF_INET6)" : "socket(AF_INET)", errno);
-  UdpSocket sock(fd);
-  const int flags = fcntl(fd, F_GETFL, 0);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return socket_error("fcntl", errno);
-  if (v6) {
-    enable_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-    enable_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
-  } else {
-    enable_option(fd, IPPROTO_IP, IP_PKTINFO, 1);
-  }
-  const int ts_flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
-  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts_flags, sizeof(ts_flags)) < 0) {
-    enable_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);  // older kernels
-  }
+  auto fd = open_datagram_socket(local.address.family());
+  if (!fd) return fd.error();
+  UdpSocket sock(*fd);
   sockaddr_storage ss{};
   const socklen_t len = to_sockaddr(local, ss);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+  if (::bind(*fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
     return socket_error(fmt::format("bind({})", local.to_string()), errno);
   }
   return sock;
+}
+
+Result<UdpSocket> UdpSocket::connect(const net::Endpoint& peer) {
+  auto fd = open_datagram_socket(peer.address.family());
+  if (!fd) return fd.error();
+  UdpSocket sock(*fd);
+  // Not inherited by programs ntpd may run.
+  (void)fcntl(*fd, F_SETFD, FD_CLOEXEC);
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(peer, ss);
+  if (::connect(*fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+    const int err = errno;
+    Error e = socket_error(fmt::format("connect({})", peer.to_string()), err);
+    if (err == ENETUNREACH || err == EHOSTUNREACH || err == EADDRNOTAVAIL)
+      e.code = ErrorCode::kUnavailable;
+    return e;
+  }
+  return sock;
+}
+
+Status UdpSocket::send(std::span<const std::byte> data) const {
+  // sendto without an address: the connected peer (DESIGN.md §5 lists sendto).
+  if (sendto(fd_, data.data(), data.size(), 0, nullptr, 0) < 0) return socket_error("send", errno);
+  return {};
 }
 
 Status UdpSocket::send_to(const net::Endpoint& to, std::span<const std::byte> data) const {

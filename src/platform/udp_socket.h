@@ -37,6 +37,16 @@ class UdpSocket {
   // IPV6_V6ONLY. Fails with kUnavailable for EADDRINUSE, kPermissionDenied
   // for EACCES (privileged port), kUnsupported when the family is missing.
   static Result<UdpSocket> bind(const net::Endpoint& local);
+  // Opens a socket of `peer`'s family and connect()s it: the kernel binds it
+  // to a random ephemeral port (Linux randomises UDP autobind) and from then
+  // on delivers only datagrams from exactly `peer`'s address and port
+  // (RFC 9109 §3: one port per association, replies only from the server).
+  // Receive timestamps and pktinfo are on, as for bound sockets. Needs no
+  // privilege. Errors as for bind; an unreachable peer is kUnavailable.
+  static Result<UdpSocket> connect(const net::Endpoint& peer);
+
+  // Sends to the connected peer (sockets made by connect()).
+  Status send(std::span<const std::byte> data) const;
 
   Status send_to(const net::Endpoint& to, std::span<const std::byte> data) const;
   // Sends with `from` as the source address (IP_PKTINFO / IPV6_PKTINFO), so a

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "core/random.h"
+#include "core/server/answer.h"
 
 namespace meridian::daemon {
 namespace {
@@ -135,6 +139,66 @@ TEST_F(UpstreamsTest, SameLineIgnoresOnlyThePosition) {
   EXPECT_FALSE(same_association_line(a, b));
   b = line("h", 3, config::AssociationKind::kPool);
   EXPECT_FALSE(same_association_line(a, b));
+}
+
+// A pool name with fewer addresses than maxclock, every member answering,
+// for an hour: each address is one association from start to end (no
+// duplicates that never get a sample, go unreachable and come back with a
+// new iburst), and DNS is asked less and less often.
+TEST_F(UpstreamsTest, ASmallPoolKeepsItsMembersForAnHourWithoutChurn) {
+  configure({line("pool.example", 1, config::AssociationKind::kPool)});  // maxclock 10
+  const std::vector<net::IpAddress> answer = {v4(1), v4(2), v4(3)};
+  std::map<size_t, int> requests;  // association id → requests sent
+  int lookups = 0;
+  const auto clock = [](double t) { return kClock + time::NtpDuration::from_seconds(t); };
+  for (now_ = 0; now_ < 3600; now_ += 0.5) {
+    for (const auto& l : up_.take_lookups(now_)) {
+      ++lookups;
+      up_.on_resolved(l.token, answer, engine_, now_);
+    }
+    std::vector<Action> out;
+    up_.maintain(engine_, now_, clock(now_), out);
+    engine_.on_timer(now_, clock(now_), out);
+    for (const auto& a : out) {
+      const auto* send = std::get_if<engine::SendRequest>(&a);
+      if (send == nullptr) continue;
+      ++requests[send->association];
+      // Every server answers at once, as a stratum-1 server would.
+      const auto request = wire::parse_header(send->bytes);
+      ASSERT_TRUE(request.ok());
+      const auto t = clock(now_ + 0.001);
+      const auto view = server::local_clock_view(1, wire::kiss_code("GPS\0"), -20, t);
+      const auto reply = server::answer_request(*request, server::Admission{}, view, t, t, false);
+      std::vector<Action> more;
+      EXPECT_TRUE(engine_.on_reply(send->association, send->to,
+                                   server::serialize_reply(reply.header), t, now_ + 0.001, more));
+    }
+  }
+  EXPECT_EQ(requests.size(), 3u);  // three associations ever, not re-added ones
+  EXPECT_EQ(engine_.live_count(), 3u);
+  std::set<std::string> eps;
+  for (const auto& e : endpoints()) eps.insert(e);
+  EXPECT_EQ(eps, (std::set<std::string>{"192.0.2.1:123", "192.0.2.2:123", "192.0.2.3:123"}));
+  for (const auto& p : engine_.peers(now_)) EXPECT_EQ(p.state.reach, 0xff) << p.id;
+  // One iburst each (a handful of fast requests), then polls of 64 s and
+  // longer: well under 6 + 3600/64 requests per association.
+  for (const auto& [id, n] : requests) EXPECT_LE(n, 6 + 57) << id;
+  // Asked at 0, 1, 3, 7, 15 and 31 min (back-off), not every minute.
+  EXPECT_LE(lookups, 8);
+  EXPECT_GE(lookups, 2);
+}
+
+TEST_F(UpstreamsTest, AnAddressIsOneAssociationWhicheverLinesNameIt) {
+  auto with_prefer = line("192.0.2.1", 2);
+  with_prefer.prefer = true;
+  configure({line("192.0.2.1", 1), with_prefer});
+  EXPECT_EQ(endpoints(), (std::vector<std::string>{"192.0.2.1:123"}));
+  // A pool answer that includes it, or a pool member twice: still one each.
+  configure({line("192.0.2.1", 1), line("pool.example", 3, config::AssociationKind::kPool)});
+  const auto l = up_.take_lookups(now_);
+  ASSERT_EQ(l.size(), 1u);
+  up_.on_resolved(l[0].token, std::vector<net::IpAddress>{v4(1), v4(2), v4(2)}, engine_, now_);
+  EXPECT_EQ(endpoints(), (std::vector<std::string>{"192.0.2.1:123", "192.0.2.2:123"}));
 }
 
 }  // namespace

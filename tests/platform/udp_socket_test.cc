@@ -57,6 +57,62 @@ TEST(UdpSocket, Ipv6RoundTripWithTimestampAndPktinfo) {
   round_trip(*net::IpAddress::parse("::1"));
 }
 
+// The per-association sockets of ntpd (RFC 9109): a random ephemeral port
+// each, and the kernel delivers only what comes from the peer's exact
+// address and port — a forger on another port, or on another address, is
+// never seen. Receive timestamps work as on bound sockets.
+void connected_filters(const net::IpAddress& lo, const net::IpAddress& other) {
+  auto server = UdpSocket::bind({lo, 0});
+  auto forger = UdpSocket::bind({lo, 0});
+  auto elsewhere = UdpSocket::bind({other, 0});
+  ASSERT_TRUE(server.ok() && forger.ok() && elsewhere.ok());
+  const net::Endpoint server_ep = *server->local_endpoint();
+  auto client = UdpSocket::connect(server_ep);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto second = UdpSocket::connect(server_ep);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  const net::Endpoint client_ep = *client->local_endpoint();
+  EXPECT_NE(client_ep.port, 0);
+  EXPECT_NE(client_ep.port, second->local_endpoint()->port);
+  const std::vector<std::byte> request = {std::byte{0x23}};
+  ASSERT_TRUE(client->send(request).ok());
+  auto got = receive_within(*server, 2'000'000'000);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->from, client_ep);
+  // Forgeries first (another port, another address), then the real reply.
+  const std::vector<std::byte> forged = {std::byte{0xf0}};
+  const std::vector<std::byte> reply = {std::byte{0x24}};
+  ASSERT_TRUE(forger->send_to(client_ep, forged).ok());
+  ASSERT_TRUE(elsewhere->send_to(client_ep, forged).ok());
+  ASSERT_TRUE(server->send_to(client_ep, reply).ok());
+  auto d = receive_within(*client, 2'000'000'000);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->data, reply);
+  EXPECT_EQ(d->from, server_ep);
+  EXPECT_FALSE(receive_within(*client, 100'000'000).has_value());  // nothing else queued
+  // Kernel receive timestamps (enabled lazily by the kernel, as above).
+  for (int i = 0; i < 50 && !d->kernel_rx_time; ++i) {
+    usleep(10'000);
+    ASSERT_TRUE(server->send_to(client_ep, reply).ok());
+    d = receive_within(*client, 2'000'000'000);
+    ASSERT_TRUE(d.has_value());
+  }
+  EXPECT_TRUE(d->kernel_rx_time.has_value());
+}
+
+TEST(UdpSocket, ConnectedSocketsTakeOnlyThePeersDatagramsIpv4) {
+  connected_filters(net::IpAddress::v4_loopback(), net::IpAddress::v4({127, 0, 0, 2}));
+}
+
+TEST(UdpSocket, ConnectedSocketsTakeOnlyThePeersDatagramsIpv6) {
+  auto probe = UdpSocket::bind({*net::IpAddress::parse("::1"), 0});
+  if (!probe && probe.error().code == ErrorCode::kUnsupported)
+    GTEST_SKIP() << "no IPv6 loopback here";
+  // ::1 is the only IPv6 loopback address: the other "address" is 127.0.0.1
+  // mapped, which an IPV6_V6ONLY socket cannot even send from, so use ::1.
+  connected_filters(*net::IpAddress::parse("::1"), *net::IpAddress::parse("::1"));
+}
+
 TEST(UdpSocket, ReceiveOnEmptySocketIsNothingNotAnError) {
   auto a = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
   ASSERT_TRUE(a.ok());

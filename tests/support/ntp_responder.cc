@@ -13,12 +13,20 @@ NtpResponder::NtpResponder(ResponderBehaviour behaviour, net::IpAddress address,
   socket_ = std::move(*s);
   endpoint_ = *socket_.local_endpoint();
   port_ = endpoint_.port;
+  auto other = platform::UdpSocket::bind(net::Endpoint{address, 0});
+  if (!other) throw std::runtime_error("responder: " + other.error().message);
+  other_socket_ = std::move(*other);
   thread_ = std::thread([this] { serve(); });
 }
 
 NtpResponder::~NtpResponder() {
   stop_ = true;
   thread_.join();
+}
+
+std::vector<net::Endpoint> NtpResponder::request_sources() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sources_;
 }
 
 void NtpResponder::set_behaviour(const ResponderBehaviour& b) {
@@ -57,6 +65,7 @@ std::vector<std::byte> NtpResponder::reply_to(const wire::NtpHeader& request,
 
 void NtpResponder::serve() {
   const int fds[] = {socket_.fd()};
+  std::vector<std::byte> previous_reply;
   while (!stop_) {
     auto ready = platform::wait_readable(fds, 20'000'000);
     if (!ready || ready->empty()) continue;
@@ -73,10 +82,22 @@ void NtpResponder::serve() {
       {
         std::lock_guard<std::mutex> lock(mu_);
         b = behaviour_;
+        sources_.push_back((*d)->from);
       }
       if (b.silent) continue;
-      const auto reply = reply_to(*request, b, received, platform::read_realtime());
+      const time::NtpTime now = platform::read_realtime();
+      if (b.forge_to || b.forge_from_other_port) {
+        ResponderBehaviour forged = b;
+        forged.offset_s = b.forge_offset_s;
+        const auto bytes = reply_to(*request, forged, received, now);
+        if (b.forge_to) (void)socket_.send_to(*b.forge_to, bytes);
+        if (b.forge_from_other_port) (void)other_socket_.send_to((*d)->from, bytes);
+      }
+      const auto reply = reply_to(*request, b, received, now);
       (void)socket_.send_to((*d)->from, reply);
+      if (b.replay_previous && !previous_reply.empty())
+        (void)socket_.send_to((*d)->from, previous_reply);
+      previous_reply = reply;
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/net/address.h"
 #include "core/wire/ntp_packet.h"
@@ -28,6 +29,17 @@ struct ResponderBehaviour {
   double root_dispersion_s = 0.001;
   int8_t precision = -20;
   uint32_t reference_id = 0xc0000201;  // 192.0.2.1
+  // Forgery, for spoofing tests: before each genuine reply, the same reply
+  // (right origin timestamp) with the clock `forge_offset_s` off is sent
+  // from this responder's own address and port — what an off-path attacker
+  // spoofing the server sends — to `forge_to` (e.g. the client's listening
+  // port), and, with `forge_from_other_port`, from another port of this
+  // address to where the request came from. `replay_previous` sends the
+  // previous genuine reply again after each genuine one.
+  std::optional<net::Endpoint> forge_to;
+  bool forge_from_other_port = false;
+  double forge_offset_s = 0.5;
+  bool replay_previous = false;
 };
 
 class NtpResponder {
@@ -43,6 +55,8 @@ class NtpResponder {
   uint16_t port() const { return port_; }
   net::Endpoint endpoint() const { return endpoint_; }
   int requests_seen() const { return requests_.load(); }
+  // The source endpoints requests came from, in order of arrival.
+  std::vector<net::Endpoint> request_sources();
   void set_behaviour(const ResponderBehaviour& b);
 
   // Builds the reply to one request (exposed for unit tests of the responder).
@@ -54,6 +68,8 @@ class NtpResponder {
   void serve();
 
   platform::UdpSocket socket_;
+  platform::UdpSocket other_socket_;    // same address, another port (forge_from_other_port)
+  std::vector<net::Endpoint> sources_;  // guarded by mu_
   net::Endpoint endpoint_;
   uint16_t port_ = 0;
   std::mutex mu_;

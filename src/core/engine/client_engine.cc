@@ -50,7 +50,13 @@ ClientEngine::ClientEngine(ClientConfig config, RandomSource& random, double now
 
 ClientEngine::~ClientEngine() = default;
 
-size_t ClientEngine::add_server(const source::AssociationOptions& options, double now_s) {
+std::optional<size_t> ClientEngine::add_server(const source::AssociationOptions& options,
+                                               double now_s) {
+  // A second association to the same server would send its own requests and
+  // never match a reply (on_packet hands each reply to the first one).
+  for (const auto& a : associations_) {
+    if (a && a->options().endpoint == options.endpoint) return std::nullopt;
+  }
   associations_.push_back(std::make_unique<source::Association>(options, now_s, random_));
   // The reference ntpd's filter goes with its discipline (ClockFilter::set_age_limit).
   if (config_.use_rfc5905_discipline) associations_.back()->set_filter_age_limit(kRfcFilterAge_s);
@@ -180,6 +186,30 @@ bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byt
     return true;
   }
   return false;
+}
+
+bool ClientEngine::on_reply(size_t association, const net::Endpoint& from,
+                            std::span<const std::byte> bytes, time::NtpTime rx, double now_s,
+                            std::vector<Action>& out) {
+  if (!has_server(association) || associations_[association]->options().endpoint != from)
+    return false;
+  // Endpoints are unique (add_server), so on_packet finds this association.
+  return on_packet(from, bytes, rx, now_s, out);
+}
+
+void ClientEngine::on_clock_write(const Status& result, std::vector<Action>& out) {
+  if (!result) {
+    if (!clock_write_error_) {
+      log(out, LogLevel::kError,
+          fmt::format("cannot adjust the clock: {}; serving and reporting unsynchronised until a "
+                      "clock write succeeds",
+                      result.error().message));
+    }
+    clock_write_error_ = result.error().message;
+  } else if (clock_write_error_) {
+    clock_write_error_.reset();
+    log(out, LogLevel::kNotice, "the clock can be adjusted again; synchronisation restored");
+  }
 }
 
 void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
@@ -319,7 +349,8 @@ void ClientEngine::apply(const discipline::ClockAdjustment& adj, std::vector<Act
       system_.offset_s -= adj.step_s;
       system_.server.reference_time =
           system_.server.reference_time + time::NtpDuration::from_seconds(adj.step_s);
-      log(out, LogLevel::kNotice, fmt::format("time stepped by {:+.6f} s", adj.step_s));
+      // "time stepped by" is logged by whoever carries the step out, once it
+      // did (on_clock_write tells the engine when it did not).
       out.push_back(SetFrequency{adj.frequency_ppm});
       return;
     case Kind::kSlew:
@@ -335,6 +366,13 @@ SystemView ClientEngine::system(double now_s) const {
   s.leap = leap_.status(clock_ntp_s_);
   s.leap_table = leap_.table();
   s.clock_ntp_s = clock_ntp_s_;
+  s.clock_write_failed = clock_write_error_.has_value();
+  if (clock_write_error_) {
+    // The clock did not follow (on_clock_write): whatever the sources say,
+    // we cannot vouch for it.
+    s.server = server::ServerView::unsynchronised(config_.precision);
+    s.system_peer.reset();
+  }
   return s;
 }
 

@@ -20,6 +20,7 @@
 #include "core/leap/leap_table.h"
 #include "core/net/address.h"
 #include "core/random.h"
+#include "core/result.h"
 #include "core/select/selection.h"
 #include "core/server/server_view.h"
 #include "core/source/association.h"
@@ -88,6 +89,9 @@ struct SystemView {
   leap::LeapStatus leap;                      // at the last clock reading
   std::optional<leap::LeapTable> leap_table;  // the leapfile in use (mode 6 tai/leapsec/expire)
   int64_t clock_ntp_s = 0;                    // that clock reading, whole NTP seconds
+  // The last clock write failed (on_clock_write): the discipline's state
+  // describes corrections the clock never got.
+  bool clock_write_failed = false;
 };
 
 class ClientEngine {
@@ -104,8 +108,22 @@ class ClientEngine {
   // Returns false if it belongs to no association (the server may want it).
   bool on_packet(const net::Endpoint& from, std::span<const std::byte> bytes, time::NtpTime rx,
                  double now_s, std::vector<Action>& out);
-  // Adds an association (e.g. a resolved pool address). Returns its id.
-  size_t add_server(const source::AssociationOptions& options, double now_s);
+  // A datagram that arrived on association `association`'s own (connected)
+  // socket, the daemon's path (RFC 9109: a reply counts only there). Returns
+  // false, and changes nothing, if that association is gone or `from` is
+  // not its server's address and port.
+  bool on_reply(size_t association, const net::Endpoint& from, std::span<const std::byte> bytes,
+                time::NtpTime rx, double now_s, std::vector<Action>& out);
+  // The outcome of a clock write the engine asked for (StepClock,
+  // SetFrequency), reported by whoever carried it out. After a failure the
+  // clock is not where the engine believes it is: system() is unsynchronised
+  // (LI=3, stratum 16, no system peer) until a later write succeeds. Logs
+  // once per change of state.
+  void on_clock_write(const Status& result, std::vector<Action>& out);
+  // Adds an association (e.g. a resolved pool address). Returns its id, or
+  // nothing if a live association already has that endpoint (address and
+  // port): one server, one association, whichever lines name it.
+  std::optional<size_t> add_server(const source::AssociationOptions& options, double now_s);
   // Demobilises an association (its `server` line went away on reload, or a
   // pool member is being replaced). Ids are never reused: ntpq's association
   // ids stay stable. If it was the system peer, selection runs again.
@@ -154,6 +172,7 @@ class ClientEngine {
   bool ever_synchronised_ = false;
   leap::LeapControl leap_;
   int64_t clock_ntp_s_ = 0;  // the last clock reading, whole NTP seconds
+  std::optional<std::string> clock_write_error_;  // the last clock write failed (why)
 };
 
 // The classic refid of an upstream server: its IPv4 address, or for IPv6 the

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/server/answer.h"
@@ -69,6 +70,7 @@ class Harness {
   ClientEngine& engine() { return *engine_; }
   std::vector<std::string> logs;
   int steps = 0;
+  bool writes_fail = false;  // the clock refuses steps and frequency changes (no CAP_SYS_TIME)
 
  private:
   void handle(std::vector<Action>& out, double one_way_s) {
@@ -96,14 +98,28 @@ class Harness {
                            now_s_, more);
         out.insert(out.end(), more.begin(), more.end());
       } else if (auto* step = std::get_if<StepClock>(&out[i])) {
-        clock_.offset_s += step->by_s;
-        ++steps;
+        // What the daemon does: carry the write out (or fail), then report.
+        if (!writes_fail) {
+          clock_.offset_s += step->by_s;
+          ++steps;
+        }
+        std::vector<Action> more;
+        engine_->on_clock_write(write_result(), more);
+        out.insert(out.end(), more.begin(), more.end());
       } else if (auto* freq = std::get_if<SetFrequency>(&out[i])) {
-        clock_.correction_ppm = freq->ppm;
+        if (!writes_fail) clock_.correction_ppm = freq->ppm;
+        std::vector<Action> more;
+        engine_->on_clock_write(write_result(), more);
+        out.insert(out.end(), more.begin(), more.end());
       } else if (auto* log = std::get_if<LogEvent>(&out[i])) {
         logs.push_back(log->text);
       }
     }
+  }
+
+  Status write_result() const {
+    if (writes_fail) return make_error(ErrorCode::kPermissionDenied, "Operation not permitted");
+    return {};
   }
 
   std::vector<FakeServer> servers_;
@@ -307,6 +323,142 @@ TEST(ClientEngine, KissRateIsLoggedAndBacksOff) {
   EXPECT_TRUE(logged);
   EXPECT_FALSE(h.engine().system(30).system_peer.has_value());
   EXPECT_GT(h.engine().peers(30)[0].state.poll_log2, 6);
+}
+
+// A clock that refuses writes (e.g. no CAP_SYS_TIME) must not be served as
+// synchronised: the engine believes it corrected it, but it did not.
+TEST(ClientEngine, FailedClockWritesMakeItUnsynchronisedUntilOneSucceeds) {
+  Harness h({{server_at(1), 0.0, 2}}, 0.25, 0);
+  h.writes_fail = true;
+  h.run(20.0);
+  SystemView sys = h.engine().system(20.0);
+  EXPECT_EQ(h.steps, 0);
+  EXPECT_EQ(sys.server.leap, wire::LeapIndicator::kUnsynchronised);
+  EXPECT_EQ(sys.server.stratum, server::kStratumUnsynchronised);
+  EXPECT_FALSE(sys.server.synchronised());
+  EXPECT_FALSE(sys.system_peer.has_value());
+  EXPECT_TRUE(sys.clock_write_failed);  // ntpd then does not write the drift file
+  const auto count = [&](const std::string& what) {
+    return std::count_if(h.logs.begin(), h.logs.end(),
+                         [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  };
+  // Said once, with the reason, however many writes failed.
+  EXPECT_EQ(count("cannot adjust the clock: Operation not permitted"), 1);
+  // The writes work again: the next one (here the step the discipline
+  // retries when the next polls still see the offset) restores it.
+  h.writes_fail = false;
+  h.run(1000.0);
+  sys = h.engine().system(1000.0);
+  EXPECT_TRUE(sys.server.synchronised());
+  EXPECT_EQ(sys.server.stratum, 3);
+  ASSERT_TRUE(sys.system_peer.has_value());
+  EXPECT_FALSE(sys.clock_write_failed);
+  EXPECT_EQ(h.steps, 1);
+  EXPECT_LT(std::fabs(h.clock().offset_s), 0.001);
+  EXPECT_EQ(count("the clock can be adjusted again"), 1);
+  EXPECT_EQ(count("cannot adjust the clock"), 1);
+}
+
+TEST(ClientEngine, OneAssociationPerEndpoint) {
+  SeededRandom random(1);
+  ClientEngine engine(ClientConfig{}, random, 0);
+  source::AssociationOptions o;
+  o.endpoint = server_at(1);
+  const auto first = engine.add_server(o, 0);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(engine.add_server(o, 0).has_value());  // same address and port
+  o.endpoint.port = 1123;
+  EXPECT_TRUE(engine.add_server(o, 0).has_value());  // another port: another server
+  std::vector<Action> out;
+  engine.remove_server(*first, 0, kEpoch, out);
+  o.endpoint = server_at(1);
+  EXPECT_TRUE(engine.add_server(o, 0).has_value());  // free again once removed
+  EXPECT_EQ(engine.live_count(), 2u);
+}
+
+// Replies through on_reply (the daemon's per-association sockets): only the
+// association's own server, only an answer to its latest request.
+class OnReply : public ::testing::Test {
+ protected:
+  OnReply() : random_(5) {
+    ClientConfig config;
+    for (uint8_t i : {1, 2}) {
+      source::AssociationOptions o;
+      o.endpoint = server_at(i);
+      config.servers.push_back(o);
+    }
+    engine_ = std::make_unique<ClientEngine>(config, random_, 0);
+  }
+  // Runs the timers until association `id` sends a request; returns it and
+  // sets now_s_ to when it was sent.
+  SendRequest poll(size_t id) {
+    for (int i = 0; i < 100; ++i) {
+      now_s_ = engine_->next_wakeup_s();
+      std::vector<Action> out;
+      engine_->on_timer(now_s_, clock(now_s_), out);
+      for (auto& a : out) {
+        if (auto* s = std::get_if<SendRequest>(&a); s != nullptr && s->association == id) return *s;
+      }
+    }
+    ADD_FAILURE() << "association " << id << " sent nothing";
+    return {};
+  }
+  static NtpTime clock(double now_s) { return kEpoch + NtpDuration::from_seconds(now_s); }
+  static std::vector<std::byte> reply_to(const SendRequest& send, double now_s) {
+    auto request = wire::parse_header(send.bytes);
+    const NtpTime t = clock(now_s);
+    const auto view = server::local_clock_view(1, wire::kiss_code("GPS\0"), -20, t);
+    const auto answer = server::answer_request(*request, server::Admission{}, view, t, t, false);
+    return server::serialize_reply(answer.header);
+  }
+  int reach(size_t id, double now_s) {
+    for (const auto& p : engine_->peers(now_s)) {
+      if (p.id == id) return p.state.reach;
+    }
+    return -1;
+  }
+  bool deliver(size_t id, const net::Endpoint& from, const std::vector<std::byte>& bytes,
+               double now_s) {
+    std::vector<Action> out;
+    return engine_->on_reply(id, from, bytes, clock(now_s), now_s, out);
+  }
+
+  SeededRandom random_;
+  std::unique_ptr<ClientEngine> engine_;
+  double now_s_ = 0;
+};
+
+TEST_F(OnReply, CountsOnlyFromItsOwnServer) {
+  const SendRequest sent = poll(0);
+  const double t = now_s_ + 0.01;
+  const auto reply = reply_to(sent, t);
+  // Association 0's reply claimed by association 1, or from another port,
+  // or for an association that does not exist: not accepted.
+  EXPECT_FALSE(deliver(1, server_at(1), reply, t));
+  EXPECT_FALSE(deliver(0, net::Endpoint{server_at(1).address, 1123}, reply, t));
+  EXPECT_FALSE(deliver(7, server_at(1), reply, t));
+  EXPECT_EQ(reach(0, t), 0);
+  EXPECT_EQ(reach(1, t), 0);
+  // The real thing.
+  EXPECT_TRUE(deliver(0, server_at(1), reply, t));
+  EXPECT_EQ(reach(0, t), 1);
+}
+
+TEST_F(OnReply, AReplyToAnOldRequestIsNoSample) {
+  const SendRequest first = poll(0);
+  const auto old_reply = reply_to(first, now_s_ + 0.01);  // captured, not delivered yet
+  const SendRequest second = poll(0);
+  const double t = now_s_ + 0.01;
+  // The old reply (origin = the first request's T1) arrives now: no sample.
+  deliver(0, server_at(1), old_reply, t);
+  EXPECT_EQ(reach(0, t), 0);
+  // The reply to the current request counts, once; a replay of it does not.
+  const auto reply = reply_to(second, t);
+  deliver(0, server_at(1), reply, t);
+  EXPECT_EQ(reach(0, t), 1);
+  const double first_reply_s = engine_->peers(t)[0].state.last_reply_s;
+  deliver(0, server_at(1), reply, t + 0.01);
+  EXPECT_EQ(engine_->peers(t + 0.01)[0].state.last_reply_s, first_reply_s);
 }
 
 }  // namespace
