@@ -171,7 +171,7 @@ class ClientEngine {
   double last_update_s_ = -1;
   bool ever_synchronised_ = false;
   leap::LeapControl leap_;
-  int64_t clock_ntp_s_ = 0;  // the last clock reading, whole NTP seconds
+  int64_t clock_ntp_s_ = 0;                       // the last clock reading, whole NTP seconds
   std::optional<std::string> clock_write_error_;  // the last clock write failed (why)
 };
 
