@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "core/auth/openssl_mac_engine.h"
 #include "core/config/check.h"
 #include "core/config/lint.h"
 #include "core/config/parser.h"
@@ -162,6 +163,14 @@ int run_ntpd(const Options& o) {
       drift_ppm = *d;
   }
   platform::OsRandom random;
+  // The client's MAC engine, created now (before the sandbox) and kept for
+  // the life of the daemon; reloads only replace the keys.
+  auto client_mac = auth::OpenSslMacEngine::create();
+  if (!client_mac) {
+    log.error(client_mac.error().message);
+    return 1;
+  }
+  const std::shared_ptr<const auth::MacEngine> client_mac_engine(std::move(*client_mac));
   std::unique_ptr<engine::ClientEngine> client;
   Upstreams upstreams(UpstreamSettings{o.family, cfg.tos.maxclock.value_or(10), 123}, log);
   AsyncLookups lookups(random);
@@ -171,6 +180,8 @@ int run_ntpd(const Options& o) {
   const auto start_client = [&] {
     auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
     running_tinker = cfg.tinker;
+    // Validated with the server policy already (same key file and trustedkey).
+    if (auto keys = build_client_keys(cfg, client_mac_engine)) client_config.keys = *keys;
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
     }
@@ -236,6 +247,7 @@ int run_ntpd(const Options& o) {
       const auto options = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
       client->set_select_options(options.select);
       client->set_discipline_clock(options.discipline_clock);
+      if (auto keys = build_client_keys(cfg, client_mac_engine)) client->set_keys(*keys);
       upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
       changes = configure_upstreams();
     }

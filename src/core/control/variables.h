@@ -30,6 +30,9 @@ inline constexpr uint8_t kPeerEventMobilize = 1;
 inline constexpr uint8_t kPeerEventUnreachable = 3;
 inline constexpr uint8_t kPeerEventReachable = 4;
 inline constexpr uint8_t kPeerEventSysPeer = 10;
+inline constexpr uint8_t kPeerEventBadAuth = 12;  // classic PEVNT_AUTH ("bad_auth")
+// Peer flash bits (classic TEST1..TEST13) we report.
+inline constexpr uint16_t kFlashBadAuth = 0x0010;  // TEST5: authentication failed
 
 // Everything a mode 6 answer is built from: a snapshot taken by the caller.
 // Server counters for `ntpq -c sysstats` (classic ss_* variables).

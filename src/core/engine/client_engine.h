@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/auth/client_auth.h"
 #include "core/discipline/discipline.h"
 #include "core/net/address.h"
 #include "core/random.h"
@@ -31,6 +32,9 @@ struct ClientConfig {
   bool discipline_clock = true;         // `disable ntp` turns this off: measure, never correct
   bool use_rfc5905_discipline = false;  // the classic baseline (simulator comparisons)
   int8_t precision = -20;               // our clock's precision, log2 s
+  // Keys for `server ... key N` associations (auth/client_auth.h). Without
+  // them a keyed association sends nothing: it cannot sign its requests.
+  auth::ClientKeys keys;
 };
 
 // Actions out.
@@ -62,6 +66,8 @@ struct PeerView {
   select::Tally tally = select::Tally::kReject;
   // The clock filter's stages, newest first (mode 6 filtdelay/filtoffset/filtdisp).
   std::array<std::optional<source::FilterSample>, source::kFilterStages> filter_stages{};
+  // Keyed associations only (`key N`): counters and the latest verdict.
+  std::optional<auth::ClientAuthView> auth;
 };
 
 // The system variables (RFC 5905 §11): what ntpstat and clients read.
@@ -104,6 +110,8 @@ class ClientEngine {
   // so it is not selectable (logged once per change). Loopback addresses are
   // left out: 127.0.0.1 is also the refid of any orphan-mode server.
   void set_own_addresses(std::span<const net::IpAddress> addresses);
+  // A reloaded key file / `trustedkey` list: used from the next request and reply on.
+  void set_keys(auth::ClientKeys keys) { config_.keys = std::move(keys); }
   const ClientConfig& config() const { return config_; }
 
   SystemView system(double now_s) const;
@@ -114,6 +122,10 @@ class ClientEngine {
   void apply(const discipline::ClockAdjustment& adj, std::vector<Action>& out);
   // Servers whose vote start-up waits for: answered once, or still young.
   size_t expected_voters(double now_s) const;
+  // Keyed associations: sign a request / vet a reply (auth/client_auth.h).
+  // False: send nothing / the reply is no sample.
+  bool sign_request(size_t id, std::vector<std::byte>& bytes, std::vector<Action>& out);
+  bool reply_authentic(size_t id, std::span<const std::byte> bytes, std::vector<Action>& out);
 
   ClientConfig config_;
   RandomSource& random_;
@@ -121,6 +133,7 @@ class ClientEngine {
   std::vector<select::Tally> tally_;
   std::vector<bool> in_loop_;         // per association: its refid is one of ours
   std::vector<uint32_t> own_refids_;  // refid_for() of each non-loopback own address
+  std::vector<std::optional<auth::ClientAuthState>> auth_;  // per association; keyed ones only
   std::unique_ptr<discipline::Discipline> discipline_;
   std::optional<size_t> system_peer_;
   SystemView system_;
