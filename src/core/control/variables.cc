@@ -272,24 +272,21 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"drop_time", fmt::format("{}", st.drops.bad_timestamps)},
       {"drop_step", fmt::format("{}", st.drops.crossed_step)},
   };
-  if (p.auth) {
-    // Keyed associations: classic authenable/authentic/badauth (badauth =
-    // replies dropped for authentication), then Meridian's break-down of it
-    // and the requests not sent because our key is unavailable.
-    const auth::ClientAuthCounters& c = p.auth->counters;
-    const std::vector<Variable> extra = {
-        {"authenable", "1"},
-        {"authentic", p.auth->authentic() ? "1" : "0"},
-        {"badauth", fmt::format("{}", c.dropped())},
-        {"auth_nomac", fmt::format("{}", c.unsigned_)},
-        {"auth_badmac", fmt::format("{}", c.bad_mac + c.malformed)},
-        {"auth_cryptonak", fmt::format("{}", c.crypto_nak)},
-        {"auth_wrongkey", fmt::format("{}", c.wrong_key)},
-        {"auth_notsent", fmt::format("{}", c.not_sent)},
-    };
-    out.insert(out.end(), extra.begin(), extra.end());
-  }
   return out;
+}
+
+std::vector<Variable> peer_auth_variables(const engine::PeerView& p) {
+  const auth::ClientAuthCounters c = p.auth ? p.auth->counters : auth::ClientAuthCounters{};
+  return {
+      {"authenable", p.auth ? "1" : "0"},
+      {"authentic", (p.auth ? p.auth->authentic() : p.state.reach != 0) ? "1" : "0"},
+      {"badauth", fmt::format("{}", c.dropped())},
+      {"auth_nomac", fmt::format("{}", c.unsigned_)},
+      {"auth_badmac", fmt::format("{}", c.bad_mac + c.malformed)},
+      {"auth_cryptonak", fmt::format("{}", c.crypto_nak)},
+      {"auth_wrongkey", fmt::format("{}", c.wrong_key)},
+      {"auth_notsent", fmt::format("{}", c.not_sent)},
+  };
 }
 
 std::string render(std::span<const Variable> vars) {

@@ -83,6 +83,13 @@ std::vector<Variable> system_variables(const ControlSnapshot& s);
 // not part of the default `rv` list, as in the classic daemon.
 std::vector<Variable> system_statistics(const ControlSnapshot& s);
 std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::PeerView& p);
+// Authentication of an association, readable by name only (as classic ntpd's
+// authenable/authentic/badauth; the default list stays within the
+// amplification bound): authenable, authentic, badauth (replies dropped for
+// authentication) and Meridian's break-down auth_nomac, auth_badmac,
+// auth_cryptonak, auth_wrongkey, plus auth_notsent (requests not sent: key
+// unavailable). Zeros for an association without `key`.
+std::vector<Variable> peer_auth_variables(const engine::PeerView& p);
 
 // Renders items as classic ntpd does: ", " between items, ",\r\n" instead
 // when a line would pass 72 characters, "\r\n" at the end.

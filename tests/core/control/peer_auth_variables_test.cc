@@ -1,6 +1,6 @@
 // Mode 6 view of a keyed association (`server ... key N`): the classic peer
 // status bits (auth enabled 0x40, authentic 0x20) that ntpq `as` turns into
-// ok/bad/none, flash TEST5, keyid, and the authentication counters.
+// ok/bad/none, flash TEST5, keyid, and the authentication counters (by name).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -38,7 +38,10 @@ TEST(PeerAuthVariables, UnkeyedAssociationLooksAsBefore) {
   const auto vars = peer_variables(s, s.peers[0]);
   EXPECT_EQ(value(vars, "keyid"), "0");
   EXPECT_EQ(value(vars, "flash"), "0x0");
-  EXPECT_EQ(value(vars, "badauth"), "<absent>");
+  EXPECT_EQ(value(vars, "badauth"), "<absent>");  // by name only
+  const auto auth = peer_auth_variables(s.peers[0]);
+  EXPECT_EQ(value(auth, "authenable"), "0");
+  EXPECT_EQ(value(auth, "badauth"), "0");
 }
 
 TEST(PeerAuthVariables, AuthenticKeyedAssociation) {
@@ -51,9 +54,11 @@ TEST(PeerAuthVariables, AuthenticKeyedAssociation) {
   const auto vars = peer_variables(s, s.peers[0]);
   EXPECT_EQ(value(vars, "keyid"), "42");
   EXPECT_EQ(value(vars, "flash"), "0x0");
-  EXPECT_EQ(value(vars, "authenable"), "1");
-  EXPECT_EQ(value(vars, "authentic"), "1");
-  EXPECT_EQ(value(vars, "badauth"), "0");
+  EXPECT_EQ(value(vars, "badauth"), "<absent>");  // by name only
+  const auto auth = peer_auth_variables(s.peers[0]);
+  EXPECT_EQ(value(auth, "authenable"), "1");
+  EXPECT_EQ(value(auth, "authentic"), "1");
+  EXPECT_EQ(value(auth, "badauth"), "0");
 }
 
 TEST(PeerAuthVariables, FailingKeyedAssociationShowsBadAuthEverywhere) {
@@ -66,10 +71,10 @@ TEST(PeerAuthVariables, FailingKeyedAssociationShowsBadAuthEverywhere) {
   a.counters.not_sent = 6;
   a.last = auth::ClientAuth::kCryptoNak;
   const auto s = snapshot(a, 0);
-  EXPECT_EQ(high_byte(s) & 0x60, 0x40u);                           // ntpq as: "bad"
-  EXPECT_EQ(peer_status(s, s.peers[0]) & 0xf, kPeerEventBadAuth);  // last event bad_auth
-  const auto vars = peer_variables(s, s.peers[0]);
-  EXPECT_EQ(value(vars, "flash"), "0x10");  // TEST5
+  EXPECT_EQ(high_byte(s) & 0x60, 0x40u);                             // ntpq as: "bad"
+  EXPECT_EQ(peer_status(s, s.peers[0]) & 0xf, kPeerEventBadAuth);    // last event bad_auth
+  EXPECT_EQ(value(peer_variables(s, s.peers[0]), "flash"), "0x10");  // TEST5
+  const auto vars = peer_auth_variables(s.peers[0]);
   EXPECT_EQ(value(vars, "authentic"), "0");
   EXPECT_EQ(value(vars, "badauth"), "14");
   EXPECT_EQ(value(vars, "auth_nomac"), "2");
