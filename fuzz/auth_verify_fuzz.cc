@@ -8,12 +8,19 @@
 //  - kOk is reproducible: re-signing the covered bytes with append_mac gives
 //    back the input datagram byte for byte (so kOk cannot be a fluke of
 //    framing), and flipping a digest bit turns it into kBadMac.
+// The client side (auth/client_auth.h, ntpd `server ... key N`, ntpdate -a)
+// sees every input too, for each association key id 1..6:
+//  - verify_reply never crashes; kOk only for a trusted, present key, only
+//    when verify_request also says kOk with that very key id;
+//  - an unparseable datagram is kMalformed, one without MAC kUnsigned, a bare
+//    key id 0 kCryptoNak, another key id kWrongKeyId (never kOk).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "core/auth/client_auth.h"
 #include "core/auth/key_store.h"
 #include "core/auth/mac.h"
 #include "core/auth/openssl_mac_engine.h"
@@ -51,12 +58,41 @@ struct Fixture {
   }
 };
 
+void check_client_side(std::span<const std::byte> input, const wire::NtpPacket* parsed,
+                       const Fixture& f) {
+  for (uint32_t key_id = 1; key_id <= 6; ++key_id) {
+    const auth::ClientAuth c = auth::verify_reply(input, key_id, f.keys, *f.engine);
+    const bool usable = f.keys.find(key_id) != nullptr && f.keys.is_trusted(key_id);
+    if (!usable) {
+      check(c == auth::ClientAuth::kKeyUnavailable);
+      continue;
+    }
+    if (parsed == nullptr) {
+      check(c == auth::ClientAuth::kMalformed);
+      continue;
+    }
+    if (!parsed->mac) {
+      check(c == auth::ClientAuth::kUnsigned);
+    } else if (parsed->mac->key_id == 0 && parsed->mac->digest.empty()) {
+      check(c == auth::ClientAuth::kCryptoNak);
+    } else if (parsed->mac->key_id != key_id) {
+      check(c == auth::ClientAuth::kWrongKeyId);
+    } else if (c == auth::ClientAuth::kOk) {
+      const auth::VerifyResult v = auth::verify_request(input, *parsed, f.keys, *f.engine);
+      check(v.ok() && v.key_id == key_id);
+    } else {
+      check(c == auth::ClientAuth::kBadMac);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Fixture fixture;  // libFuzzer harness state, not core code
   const auto input = std::as_bytes(std::span<const uint8_t>(data, size));
   auto parsed = wire::parse_packet(input);
+  check_client_side(input, parsed.ok() ? &*parsed : nullptr, fixture);
   if (!parsed) return 0;
 
   const auth::VerifyResult r = auth::verify_request(input, *parsed, fixture.keys, *fixture.engine);

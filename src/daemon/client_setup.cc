@@ -54,4 +54,12 @@ std::vector<std::string> tinker_changes(const config::TinkerConfig& running,
   return out;
 }
 
+Result<auth::ClientKeys> build_client_keys(const config::Config& config,
+                                           std::shared_ptr<const auth::MacEngine> engine) {
+  auto keys = auth::KeyStore::from_config(config.keys, config.trusted_keys);
+  if (!keys) return keys.error();
+  return auth::ClientKeys{std::make_shared<const auth::KeyStore>(std::move(*keys)),
+                          std::move(engine)};
+}
+
 }  // namespace meridian::daemon

@@ -3,9 +3,11 @@
 // through Upstreams (upstreams.h), which never waits for DNS.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/auth/client_auth.h"
 #include "core/config/config.h"
 #include "core/engine/client_engine.h"
 #include "daemon/options.h"
@@ -21,5 +23,10 @@ engine::ClientConfig build_client_config(const config::Config& config, const Opt
 // change them in place, so a reload logs them as not applied.
 std::vector<std::string> tinker_changes(const config::TinkerConfig& running,
                                         const config::TinkerConfig& fresh);
+// The keys `server ... key N` associations sign and verify with: the key file
+// and `trustedkey` of `config`, and `engine` (created once at start-up and
+// kept across reloads). Errors: as auth::KeyStore::from_config.
+Result<auth::ClientKeys> build_client_keys(const config::Config& config,
+                                           std::shared_ptr<const auth::MacEngine> engine);
 
 }  // namespace meridian::daemon

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "core/auth/openssl_mac_engine.h"
 #include "core/config/check.h"
 #include "core/config/lint.h"
 #include "core/config/parser.h"
@@ -185,6 +186,14 @@ int run_ntpd(const Options& o) {
       drift_ppm = *d;
   }
   platform::OsRandom random;
+  // The client's MAC engine, created now (before the sandbox) and kept for
+  // the life of the daemon; reloads only replace the keys.
+  auto client_mac = auth::OpenSslMacEngine::create();
+  if (!client_mac) {
+    log.error(client_mac.error().message);
+    return 1;
+  }
+  const std::shared_ptr<const auth::MacEngine> client_mac_engine(std::move(*client_mac));
   std::unique_ptr<engine::ClientEngine> client;
   Upstreams upstreams(UpstreamSettings{o.family, cfg.tos.maxclock.value_or(10), 123}, log);
   AsyncLookups lookups(random);
@@ -198,6 +207,8 @@ int run_ntpd(const Options& o) {
       // A previous daemon's kernel PLL/FLL or armed leap must not act on our clock.
       if (auto st = (*clock)->clear_stale_kernel_state(); !st) log.warning(st.error().message);
     }
+    // Validated with the server policy already (same key file and trustedkey).
+    if (auto keys = build_client_keys(cfg, client_mac_engine)) client_config.keys = *keys;
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
     }
@@ -267,6 +278,7 @@ int run_ntpd(const Options& o) {
       client->set_discipline_clock(options.discipline_clock);
       client->set_leap_table(cfg.leapfile ? load_leap_file(*cfg.leapfile, (*clock)->now(), log)
                                           : std::nullopt);
+      if (auto keys = build_client_keys(cfg, client_mac_engine)) client->set_keys(*keys);
       upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
       changes = configure_upstreams();
     }

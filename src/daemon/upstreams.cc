@@ -28,6 +28,7 @@ source::AssociationOptions association_options(const config::AssociationConfig& 
   o.minpoll = std::clamp(a.minpoll.value_or(source::kDefaultMinPoll), 3, 17);
   o.maxpoll = std::clamp(a.maxpoll.value_or(source::kDefaultMaxPoll), o.minpoll, 17);
   o.version = static_cast<uint8_t>(std::clamp(a.version.value_or(4), 1, 4));
+  o.key_id = a.key;
   return o;
 }
 

@@ -295,8 +295,11 @@ class Linter {
   void keys_not_trusted() {
     for (const AssociationConfig& a : c_.associations) {
       if (a.key && !c_.trusted_keys.count(*a.key)) {
-        warn(a.where, fmt::format("{}: key {} is not listed in 'trustedkey'; its replies will "
-                                  "not be accepted",
+        // Classic ntpd signs only with trusted keys (authhavekey): no request
+        // goes out, so the server is never used. A warning, not an error, as
+        // classic ntpd starts with it.
+        warn(a.where, fmt::format("{}: key {} is not listed in 'trustedkey'; no request can be "
+                                  "signed, so this server will never be used",
                                   a.host, *a.key));
       }
     }
@@ -324,7 +327,8 @@ class Linter {
   void keys_not_defined() {
     for (const AssociationConfig& a : c_.associations) {
       if (a.key && !defined(*a.key)) {
-        warn(a.where, fmt::format("{}: key {} is {}", a.host, *a.key, missing_key_reason()));
+        warn(a.where, fmt::format("{}: key {} is {}; this server will never be used", a.host,
+                                  *a.key, missing_key_reason()));
       }
     }
     for (const char* directive : {"requestkey", "controlkey"}) {

@@ -109,13 +109,22 @@ uint16_t system_status(const ControlSnapshot& s) {
 
 uint16_t peer_status(const ControlSnapshot& s, const engine::PeerView& p) {
   const bool reach = p.state.reach != 0;
-  unsigned hi = 0x80;     // configured (pool members too: they came from the config)
-  if (reach) hi |= 0x20;  // "authentic": no key needed and none failed (as classic shows)
+  unsigned hi = 0x80;  // configured (pool members too: they came from the config)
+  if (p.auth) {
+    // `key N`: authentication enabled; "authentic" while the latest reply
+    // verified (classic CTL_PST_AUTHENABLE, FLAG_AUTHENTIC). ntpq `as`: ok/bad.
+    hi |= 0x40;
+    if (p.auth->authentic()) hi |= 0x20;
+  } else if (reach) {
+    hi |= 0x20;  // "authentic": no key needed and none failed (as classic shows)
+  }
   if (reach) hi |= 0x10;
   hi |= selection_code(p.tally);
   unsigned event = kPeerEventMobilize;
   if (s.system && s.system->system_peer == p.id) {
     event = kPeerEventSysPeer;
+  } else if (p.auth && p.auth->last && !p.auth->authentic()) {
+    event = kPeerEventBadAuth;
   } else if (reach) {
     event = kPeerEventReachable;
   } else if (p.state.unreach > 0) {
@@ -234,7 +243,9 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
   const std::string rec = st.last_reply_s >= 0
                               ? hex_timestamp(wall_time(s, st.last_reply_s).to_timestamp())
                               : hex_timestamp(time::NtpTimestamp{});
-  return {
+  // TEST5 while the latest verdict of a keyed association is a failure.
+  const bool auth_failing = p.auth && p.auth->last && !p.auth->authentic();
+  std::vector<Variable> out = {
       {"srcadr", p.options.endpoint.address.to_string()},
       {"srcport", fmt::format("{}", p.options.endpoint.port)},
       {"dstadr", s.local_address.to_string()},
@@ -254,8 +265,10 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"hpoll", fmt::format("{}", st.poll_log2)},
       {"ppoll", fmt::format("{}", st.last_sample ? sample.poll : st.poll_log2)},
       {"headway", "0"},
-      {"flash", fmt::format("0x{:x}", st.flash)},
-      {"keyid", "0"},
+      // The latest reply's test bits; TEST5 alone when it failed authentication
+      // (it never reached the other tests).
+      {"flash", fmt::format("0x{:x}", auth_failing ? kFlashBadAuth : st.flash)},
+      {"keyid", fmt::format("{}", p.options.key_id.value_or(0))},
       {"offset", ms(filter.offset_s, 6)},
       {"delay", ms(filter.delay_s, 6)},
       {"dispersion", ms(filter.dispersion_s, 6)},
@@ -270,6 +283,21 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"drop_unsync", fmt::format("{}", st.drops.unsynchronised)},
       {"drop_time", fmt::format("{}", st.drops.bad_timestamps)},
       {"drop_step", fmt::format("{}", st.drops.crossed_step)},
+  };
+  return out;
+}
+
+std::vector<Variable> peer_auth_variables(const engine::PeerView& p) {
+  const auth::ClientAuthCounters c = p.auth ? p.auth->counters : auth::ClientAuthCounters{};
+  return {
+      {"authenable", p.auth ? "1" : "0"},
+      {"authentic", (p.auth ? p.auth->authentic() : p.state.reach != 0) ? "1" : "0"},
+      {"badauth", fmt::format("{}", c.dropped())},
+      {"auth_nomac", fmt::format("{}", c.unsigned_)},
+      {"auth_badmac", fmt::format("{}", c.bad_mac + c.malformed)},
+      {"auth_cryptonak", fmt::format("{}", c.crypto_nak)},
+      {"auth_wrongkey", fmt::format("{}", c.wrong_key)},
+      {"auth_notsent", fmt::format("{}", c.not_sent)},
   };
 }
 

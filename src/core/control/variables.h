@@ -30,6 +30,9 @@ inline constexpr uint8_t kPeerEventMobilize = 1;
 inline constexpr uint8_t kPeerEventUnreachable = 3;
 inline constexpr uint8_t kPeerEventReachable = 4;
 inline constexpr uint8_t kPeerEventSysPeer = 10;
+inline constexpr uint8_t kPeerEventBadAuth = 12;  // classic PEVNT_AUTH ("bad_auth")
+// Peer flash bits (classic TEST1..TEST13) we report.
+inline constexpr uint16_t kFlashBadAuth = 0x0010;  // TEST5: authentication failed
 
 // Everything a mode 6 answer is built from: a snapshot taken by the caller.
 // Server counters for `ntpq -c sysstats` (classic ss_* variables).
@@ -80,6 +83,13 @@ std::vector<Variable> system_variables(const ControlSnapshot& s);
 // not part of the default `rv` list, as in the classic daemon.
 std::vector<Variable> system_statistics(const ControlSnapshot& s);
 std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::PeerView& p);
+// Authentication of an association, readable by name only (as classic ntpd's
+// authenable/authentic/badauth; the default list stays within the
+// amplification bound): authenable, authentic, badauth (replies dropped for
+// authentication) and Meridian's break-down auth_nomac, auth_badmac,
+// auth_cryptonak, auth_wrongkey, plus auth_notsent (requests not sent: key
+// unavailable). Zeros for an association without `key`.
+std::vector<Variable> peer_auth_variables(const engine::PeerView& p);
 
 // Renders items as classic ntpd does: ", " between items, ",\r\n" instead
 // when a line would pass 72 characters, "\r\n" at the end.

@@ -30,6 +30,7 @@ constexpr double kStalenessSigmas = 4;
 constexpr double kRfcFilterAge_s = 2048;
 
 using LogLevel = LogEvent::Level;
+using auth::ClientKeys;
 
 void log(std::vector<Action>& out, LogLevel level, std::string text) {
   out.push_back(LogEvent{level, std::move(text)});
@@ -62,6 +63,8 @@ std::optional<size_t> ClientEngine::add_server(const source::AssociationOptions&
   if (config_.use_rfc5905_discipline) associations_.back()->set_filter_age_limit(kRfcFilterAge_s);
   tally_.push_back(select::Tally::kReject);
   in_loop_.push_back(false);
+  auth_.emplace_back();
+  if (options.key_id) auth_.back().emplace(*options.key_id);
   return associations_.size() - 1;
 }
 
@@ -131,7 +134,7 @@ void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<A
     send.association = i;
     send.to = a.options().endpoint;
     wire::serialize_header(request, send.bytes);
-    out.push_back(std::move(send));
+    if (sign_request(i, send.bytes, out)) out.push_back(std::move(send));
     const auto v = a.view(now_s);
     if (v.reach == 0 && v.unreach == 8) {
       log(out, LogLevel::kWarning,
@@ -154,6 +157,9 @@ bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byt
   if (!header || header->mode != wire::Mode::kServer) return false;
   for (auto& a : associations_) {
     if (!a || a->options().endpoint != from) continue;
+    // A keyed association takes only replies signed with its key (before any
+    // other test: an unauthenticated KoD must not stop it either).
+    if (!reply_authentic(static_cast<size_t>(&a - associations_.data()), bytes, out)) return true;
     const source::Evaluation e =
         source::evaluate_reply(*header, a->pending(), rx.to_timestamp(), config_.precision);
     const std::string addr = from.address.to_string();
@@ -210,6 +216,43 @@ void ClientEngine::on_clock_write(const Status& result, std::vector<Action>& out
     clock_write_error_.reset();
     log(out, LogLevel::kNotice, "the clock can be adjusted again; synchronisation restored");
   }
+}
+
+bool ClientEngine::sign_request(size_t id, std::vector<std::byte>& bytes,
+                                std::vector<Action>& out) {
+  if (!auth_[id]) return true;
+  auth::ClientAuthState& state = *auth_[id];
+  const ClientKeys& k = config_.keys;
+  Result<std::vector<std::byte>> signed_bytes =
+      k.usable() ? auth::sign_request(bytes, state.key_id(), *k.keys, *k.engine)
+                 : make_error(ErrorCode::kInvalidArgument, "no key store");
+  if (signed_bytes) {
+    bytes = std::move(*signed_bytes);
+    return true;
+  }
+  // Classic peer_xmit: no usable key, no request (never an unsigned one).
+  const std::string server = associations_[id]->options().endpoint.address.to_string();
+  if (auto line = state.record(auth::ClientAuth::kKeyUnavailable, server))
+    log(out, LogLevel::kWarning, std::move(*line));
+  return false;
+}
+
+bool ClientEngine::reply_authentic(size_t id, std::span<const std::byte> bytes,
+                                   std::vector<Action>& out) {
+  if (!auth_[id]) return true;
+  auth::ClientAuthState& state = *auth_[id];
+  const ClientKeys& k = config_.keys;
+  const auth::ClientAuth verdict =
+      k.usable() ? auth::verify_reply(bytes, state.key_id(), *k.keys, *k.engine)
+                 : auth::ClientAuth::kKeyUnavailable;
+  // Our key went away (reload) while a request was out: sign_request counts that.
+  if (verdict == auth::ClientAuth::kKeyUnavailable) return false;
+  const std::string server = associations_[id]->options().endpoint.address.to_string();
+  if (auto line = state.record(verdict, server)) {
+    log(out, verdict == auth::ClientAuth::kOk ? LogLevel::kNotice : LogLevel::kWarning,
+        std::move(*line));
+  }
+  return verdict == auth::ClientAuth::kOk;
 }
 
 void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<Action>& out) {
@@ -421,7 +464,8 @@ std::vector<PeerView> ClientEngine::peers(double now_s) const {
   for (size_t i = 0; i < associations_.size(); ++i) {
     if (!associations_[i]) continue;
     out.push_back(PeerView{i, associations_[i]->options(), associations_[i]->view(now_s), tally_[i],
-                           associations_[i]->filter().stages()});
+                           associations_[i]->filter().stages(), std::nullopt});
+    if (auth_[i]) out.back().auth = auth_[i]->view();
   }
   return out;
 }

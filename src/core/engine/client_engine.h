@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/auth/client_auth.h"
 #include "core/discipline/discipline.h"
 #include "core/leap/leap_control.h"
 #include "core/leap/leap_table.h"
@@ -39,6 +40,9 @@ struct ClientConfig {
   // clock) or the engine must step it.
   std::optional<leap::LeapTable> leap_table;
   bool clock_applies_leap = true;
+  // Keys for `server ... key N` associations (auth/client_auth.h). Without
+  // them a keyed association sends nothing: it cannot sign its requests.
+  auth::ClientKeys keys;
 };
 
 // Actions out.
@@ -76,6 +80,8 @@ struct PeerView {
   select::Tally tally = select::Tally::kReject;
   // The clock filter's stages, newest first (mode 6 filtdelay/filtoffset/filtdisp).
   std::array<std::optional<source::FilterSample>, source::kFilterStages> filter_stages{};
+  // Keyed associations only (`key N`): counters and the latest verdict.
+  std::optional<auth::ClientAuthView> auth;
 };
 
 // The system variables (RFC 5905 §11): what ntpstat and clients read.
@@ -140,6 +146,8 @@ class ClientEngine {
   void set_own_addresses(std::span<const net::IpAddress> addresses);
   // A (re)loaded leapfile, or none; takes effect at the next tick.
   void set_leap_table(std::optional<leap::LeapTable> table);
+  // A reloaded key file / `trustedkey` list: used from the next request and reply on.
+  void set_keys(auth::ClientKeys keys) { config_.keys = std::move(keys); }
   const ClientConfig& config() const { return config_; }
 
   SystemView system(double now_s) const;
@@ -157,6 +165,10 @@ class ClientEngine {
   void update_leap_vote(const std::vector<select::Candidate>& candidates,
                         const select::Selection& sel, double now_s);
   void leap_tick(double now_s, time::NtpTime clock_now, std::vector<Action>& out);
+  // Keyed associations: sign a request / vet a reply (auth/client_auth.h).
+  // False: send nothing / the reply is no sample.
+  bool sign_request(size_t id, std::vector<std::byte>& bytes, std::vector<Action>& out);
+  bool reply_authentic(size_t id, std::span<const std::byte> bytes, std::vector<Action>& out);
 
   ClientConfig config_;
   RandomSource& random_;
@@ -164,6 +176,7 @@ class ClientEngine {
   std::vector<select::Tally> tally_;
   std::vector<bool> in_loop_;         // per association: its refid is one of ours
   std::vector<uint32_t> own_refids_;  // refid_for() of each non-loopback own address
+  std::vector<std::optional<auth::ClientAuthState>> auth_;  // per association; keyed ones only
   std::unique_ptr<discipline::Discipline> discipline_;
   std::optional<size_t> system_peer_;
   SystemView system_;

@@ -67,6 +67,9 @@ struct AssociationOptions {
   int minpoll = kDefaultMinPoll;  // log2 s, clamped to [3, 17]
   int maxpoll = kDefaultMaxPoll;
   uint8_t version = 4;
+  // `key N`: requests are signed and only replies signed with key N are
+  // samples (auth/client_auth.h; the engine applies it).
+  std::optional<uint32_t> key_id;
 };
 
 // Replies that answered (or claimed to answer) a request but gave no

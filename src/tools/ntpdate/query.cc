@@ -6,7 +6,7 @@
 #include <array>
 #include <cmath>
 
-#include "core/auth/mac.h"
+#include "core/auth/client_auth.h"
 #include "core/source/exchange.h"
 #include "platform/udp_socket.h"
 
@@ -65,20 +65,19 @@ void trace_reply(Output& out, const Exchange& x, const wire::NtpHeader& h,
   }
 }
 
-// With -a, a reply counts only if it carries a valid MAC under our key.
-// Anything else (no MAC, crypto-NAK, wrong key, bad digest) is ignored like
-// a spoofed packet, so the genuine reply can still arrive before the timeout.
+// With -a, a reply counts only if it carries a valid MAC under our key (the
+// rules of ntpd's `server ... key N`, auth/client_auth.h). Anything else (no
+// MAC, crypto-NAK, another key id, bad digest) is ignored like a spoofed
+// packet, so the genuine reply can still arrive before the timeout.
 bool reply_authentic(const platform::Datagram& d, const QueryParams& params, Exchange& x,
                      Output& out) {
-  auto packet = wire::parse_packet(d.data);
-  auth::VerifyResult v;
-  if (packet) v = auth::verify_request(d.data, *packet, *params.keys, *params.mac_engine);
-  if (v.ok() && v.key_id == *params.key_id) return true;
+  const auth::ClientAuth v =
+      auth::verify_reply(d.data, *params.key_id, *params.keys, *params.mac_engine);
+  if (v == auth::ClientAuth::kOk) return true;
   ++x.outcome.auth_failures;
   if (params.debug) {
     out.plain(fmt::format("receive({}): authentication failed: {}",
-                          x.outcome.endpoint.address.to_string(),
-                          packet ? auth::to_string(v.status) : std::string_view("malformed")));
+                          x.outcome.endpoint.address.to_string(), auth::to_string(v)));
   }
   return false;
 }
@@ -210,8 +209,8 @@ Result<std::vector<ServerOutcome>> query_servers(const std::vector<net::Endpoint
         std::vector<std::byte> bytes;
         wire::serialize_header(req, bytes);
         if (params.key_id) {
-          auto signed_bytes =
-              auth::append_mac(std::move(bytes), *params.key_id, *params.keys, *params.mac_engine);
+          auto signed_bytes = auth::sign_request(std::move(bytes), *params.key_id, *params.keys,
+                                                 *params.mac_engine);
           if (!signed_bytes) return signed_bytes.error();
           bytes = std::move(*signed_bytes);
         }

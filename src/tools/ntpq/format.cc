@@ -285,13 +285,21 @@ std::string peers_json(const std::vector<PeerRow>& rows) {
   return out + "]\n";
 }
 
+namespace {
+// The `as` auth column from the status word's high byte: auth enabled (0x40)
+// and authentic (0x20), as classic ntpq prints it.
+const char* auth_column(unsigned hi) {
+  return (hi & 0x40) != 0 ? ((hi & 0x20) != 0 ? "ok" : "bad") : "none";
+}
+}  // namespace
+
 std::string associations_table(const std::vector<std::pair<uint16_t, uint16_t>>& assocs) {
   std::string out = "\nind assid status  conf reach auth condition  last_event cnt\n" +
                     std::string(59, '=') + "\n";
   int index = 1;
   for (const auto& [id, st] : assocs) {
     const unsigned hi = st >> 8;
-    const char* auth = (hi & 0x40) != 0 ? ((hi & 0x20) != 0 ? "ok" : "bad") : "none";
+    const char* auth = auth_column(hi);
     const unsigned count = (st >> 4) & 0xf;
     const char* event = count > 0 ? kPeerEvents[st & 0xf] : "";
     out += fmt::format("{:>3} {:>5}  {:04x}   {:>3.3}  {:>4}  {:>4.4} {:>9.9} {:>11} {:>2}\n",
@@ -308,9 +316,10 @@ std::string associations_json(const std::vector<std::pair<uint16_t, uint16_t>>& 
     const unsigned hi = st >> 8;
     out += fmt::format(
         "{}{{\"ind\":{},\"assid\":{},\"status\":\"{:04x}\",\"conf\":{},\"reach\":{},"
-        "\"condition\":{},\"last_event\":{},\"event_count\":{}}}",
+        "\"auth\":{},\"condition\":{},\"last_event\":{},\"event_count\":{}}}",
         index == 1 ? "" : ",", index, id, st, (hi & 0x80) != 0, (hi & 0x10) != 0,
-        json_string(kSelections[hi & 7]), json_string(kPeerEvents[st & 0xf]), (st >> 4) & 0xf);
+        json_string(auth_column(hi)), json_string(kSelections[hi & 7]),
+        json_string(kPeerEvents[st & 0xf]), (st >> 4) & 0xf);
     ++index;
   }
   return out + "]\n";

@@ -148,8 +148,8 @@ TEST(LintTest, KeysReferencedButNotTrusted) {
   EXPECT_THAT(lint(std::string(kClean) + "keys /etc/ntp/keys\nserver b.example key 5 iburst\n"
                                          "requestkey 6\ncontrolkey 7\ntrustedkey 6\n",
                    files),
-              ElementsAre("/etc/ntp.conf:6: b.example: key 5 is not listed in 'trustedkey'; its "
-                          "replies will not be accepted",
+              ElementsAre("/etc/ntp.conf:6: b.example: key 5 is not listed in 'trustedkey'; no "
+                          "request can be signed, so this server will never be used",
                           "/etc/ntp.conf:8: controlkey 7 is not listed in 'trustedkey'; requests "
                           "signed with it will be refused"));
   EXPECT_THAT(lint(std::string(kClean) + "keys /etc/ntp/keys\nserver b.example key 5 iburst\n"
@@ -164,7 +164,8 @@ TEST(LintTest, KeysReferencedButNotDefined) {
   EXPECT_THAT(lint(std::string(kClean) + "keys /etc/ntp/keys\ntrustedkey 1 2 (3 ... 12)\n"
                                          "server b.example key 2 iburst\n",
                    files),
-              ElementsAre("/etc/ntp.conf:7: b.example: key 2 is not in the key file /etc/ntp/keys",
+              ElementsAre("/etc/ntp.conf:7: b.example: key 2 is not in the key file /etc/ntp/keys; "
+                          "this server will never be used",
                           "/etc/ntp.conf:6: trustedkey: keys 2, 3, 4, 5, 6, 7, 8, 9 and 3 more "
                           "are not in the key file /etc/ntp/keys"));
   EXPECT_THAT(lint(std::string(kClean) + "trustedkey 1\ncontrolkey 1\n"),
