@@ -94,18 +94,15 @@ void ServiceProcess::prepare_for_user(const std::vector<std::string>& written_la
   }
 }
 
-void ServiceProcess::confine(const config::Config& config) {
+void ServiceProcess::confine(const config::Config& /*config*/, bool threads) {
   if (!options_.seccomp) {
     log_.info("seccomp filter off (--no-seccomp)");
-    return;
-  }
-  if (config.threads && *config.threads > 1) {
-    log_.info("seccomp filter off: it covers the single-threaded mode only");
     return;
   }
   platform::SeccompReport report;
   report.syslog = log_.to_syslog();
   report.fd = log_.fd() >= 0 ? log_.fd() : 2;
+  report.threads = threads;
   auto allowed = platform::install_seccomp_filter(report);
   if (!allowed) {
     // A kernel without seccomp should not stop time service.

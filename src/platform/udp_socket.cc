@@ -53,7 +53,7 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
   return *this;
 }
 
-Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local) {
+Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local, bool reuse_port) {
   const bool v6 = local.address.family() == net::Family::kIPv6;
   const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return socket_error(v6 ? "socket(AF_INET6)" : "socket(AF_INET)", errno);
@@ -69,6 +69,11 @@ Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local) {
   const int ts_flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
   if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts_flags, sizeof(ts_flags)) < 0) {
     enable_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);  // older kernels
+  }
+  if (reuse_port) {
+    const int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+      return socket_error("SO_REUSEPORT", errno);
   }
   sockaddr_storage ss{};
   const socklen_t len = to_sockaddr(local, ss);

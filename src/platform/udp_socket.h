@@ -36,7 +36,9 @@ class UdpSocket {
   // Opens and binds to `local` (port 0 = any free port). IPv6 sockets are
   // IPV6_V6ONLY. Fails with kUnavailable for EADDRINUSE, kPermissionDenied
   // for EACCES (privileged port), kUnsupported when the family is missing.
-  static Result<UdpSocket> bind(const net::Endpoint& local);
+  // `reuse_port` sets SO_REUSEPORT first (the `threads` fast path shares the
+  // port between the main thread's socket and the workers').
+  static Result<UdpSocket> bind(const net::Endpoint& local, bool reuse_port = false);
 
   Status send_to(const net::Endpoint& to, std::span<const std::byte> data) const;
   // Sends with `from` as the source address (IP_PKTINFO / IPV6_PKTINFO), so a
