@@ -8,6 +8,7 @@
 #include "daemon/server_setup.h"
 #include "platform/batch_udp.h"
 #include "platform/clock.h"
+#include "platform/privileges.h"
 #include "platform/random_os.h"
 
 namespace meridian::daemon {
@@ -167,6 +168,10 @@ std::vector<uint64_t> FastPath::received_per_worker() const {
 // The per-packet path: no lock, no allocation (unauthenticated requests),
 // one clock_gettime (vDSO) per reply for the transmit timestamp.
 void FastPath::run(Worker& w) {
+  // Workers need no capability (they only use their bound sockets): a
+  // compromised worker cannot set the clock. Best effort (the integration
+  // test checks that it happens).
+  (void)platform::drop_thread_capabilities();
   auto batch = std::make_unique<platform::PacketBatch>();
   PublishedState state;
   uint64_t seen = snapshot_.read(state);

@@ -386,7 +386,8 @@ Result<int> install_seccomp_filter(const SeccompReport& where) {
 #ifndef MERIDIAN_SANITIZER_RUNTIME
     if (auto s = filter.fail_with("clone3", ENOSYS); !s) return s.error();
 #endif
-    for (const char* name : {"set_robust_list", "rseq"}) {
+    // capset: each worker clears its own capabilities (it can only lower them).
+    for (const char* name : {"set_robust_list", "rseq", "capget", "capset"}) {
       if (auto s = count(filter.allow(name)); !s) return s.error();
     }
   }

@@ -35,7 +35,8 @@ struct SeccompReport {
   // loaded (so they inherit it): allow clone() only with CLONE_THREAD (a
   // thread, never a new process), clone3 fails with ENOSYS (its flags are
   // behind a pointer the filter cannot read; glibc then uses clone), and
-  // the calls a new glibc thread makes (set_robust_list, rseq).
+  // the calls a new glibc thread makes (set_robust_list, rseq), and capset
+  // (each worker clears its own capabilities).
   bool threads = false;
 };
 

@@ -3,10 +3,14 @@
 // published server view, per-client rate limiting still holds, mode 6 stays
 // on the main thread, seccomp stays on, SIGTERM stops everything.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -41,6 +45,19 @@ class NtpdFastPath : public ::testing::Test {
   std::string dir_;
 };
 
+// Effective capabilities of every thread of `pid` (hex strings from /proc).
+std::vector<std::string> thread_capabilities(pid_t pid) {
+  std::vector<std::string> out;
+  const std::string tasks = fmt::format("/proc/{}/task", pid);
+  for (const auto& entry : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream status(entry.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("CapEff:", 0) == 0) out.push_back(line.substr(line.find_last_of(" \t") + 1));
+    }
+  }
+  return out;
+}
+
 uint64_t counter(const std::string& sysstats, const std::string& name) {
   std::smatch m;
   if (!std::regex_search(sysstats, m, std::regex(name + R"(:\s+(\d+))"))) return 0;
@@ -66,6 +83,12 @@ TEST_F(NtpdFastPath, WorkersServeTheSynchronisedViewAndLimitPerClient) {
       << daemon->stderr_text();
   EXPECT_NE(daemon->stderr_text().find("seccomp filter active"), std::string::npos)
       << daemon->stderr_text();
+
+  // The workers (threads other than the main one) hold no capability.
+  const auto caps = thread_capabilities(daemon->pid());
+  ASSERT_EQ(caps.size(), 3u);
+  EXPECT_EQ(std::count(caps.begin(), caps.end(), "0000000000000000"), 2)
+      << fmt::format("{}", fmt::join(caps, " "));
 
   // Not synchronised yet: the workers' view says so (stratum 16, LI 3).
   const Completed early = ntpdate(port, "127.0.0.1");
