@@ -40,12 +40,14 @@ struct LoadedConfig {
 };
 
 // "FILE:LINE: severity: message", the format editors and CI annotators parse.
+std::string shown(const config::Diagnostic& d) {
+  config::Diagnostic with_severity = d;
+  with_severity.message = fmt::format("{}: {}", config::severity_name(d.severity), d.message);
+  return with_severity.to_string();
+}
+
 void print_diagnostics(const std::vector<config::Diagnostic>& ds) {
-  for (const auto& d : ds) {
-    config::Diagnostic shown = d;
-    shown.message = fmt::format("{}: {}", config::severity_name(d.severity), d.message);
-    fmt::print(stderr, "{}\n", shown.to_string());
-  }
+  for (const auto& d : ds) fmt::print(stderr, "{}\n", shown(d));
 }
 
 Result<LoadedConfig> load_config(const Options& o) {
@@ -117,6 +119,14 @@ int run_ntpd(const Options& o) {
   if (!o.foreground) platform::close_inherited_descriptors();  // before opening anything
   Logger log(o.logfile.value_or(cfg.logfile.value_or("")), o.foreground, o.debug);
   log.notice(fmt::format("ntpd (Meridian {}) starting with {}", MERIDIAN_VERSION, loaded->source));
+  if (log.fd() != STDERR_FILENO) {
+    // Already on stderr above; the log (syslog, logfile) keeps them too, so
+    // every "has no effect in Meridian" warning is on record.
+    for (const auto& d : cfg.diagnostics) {
+      (d.severity == config::Diagnostic::Severity::kWarning ? log.warning(shown(d))
+                                                            : log.error(shown(d)));
+    }
+  }
   ServiceProcess service(o, log);  // -u, daemonising, pidfile, seccomp, sd_notify
   if (auto s = service.prepare(); !s) {
     log.error(s.error().message);
@@ -190,8 +200,11 @@ int run_ntpd(const Options& o) {
   Upstreams upstreams(UpstreamSettings{o.family, cfg.tos.maxclock.value_or(10), 123}, log);
   AsyncLookups lookups(random);
   const auto monotonic_s = [] { return static_cast<double>(platform::read_monotonic_ns()) * 1e-9; };
+  config::TinkerConfig running_tinker;  // what the client's discipline was built with
+  const std::optional<std::string> running_logfile = cfg.logfile;  // where the Logger writes
   const auto start_client = [&] {
     auto client_config = build_client_config(cfg, o, (*clock)->precision_log2(), drift_ppm);
+    running_tinker = cfg.tinker;
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
     }
@@ -248,7 +261,6 @@ int run_ntpd(const Options& o) {
       return;
     }
     const bool keep_limiter = fresh.discard == cfg.discard && fresh.mru == cfg.mru;
-    const bool tinker_changed = !(fresh.tinker == cfg.tinker);
     (*core)->reconfigure(std::move(*policy), keep_limiter);
     if (fast_path) {
       if (auto st = fast_path->reconfigure(fresh, keep_limiter, log); !st)
@@ -268,7 +280,21 @@ int run_ntpd(const Options& o) {
       upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
       changes = configure_upstreams();
     }
-    if (tinker_changed) log.notice("reload: tinker settings take effect at the next start");
+    if (!o.logfile && cfg.logfile != running_logfile) {  // -l overrides the file anyway
+      log.warning("reload: logfile NOT applied: the log stays where it is until ntpd is restarted");
+    }
+    // The discipline is built once: say exactly which settings wait for a restart.
+    if (client) {
+      const auto unapplied = tinker_changes(running_tinker, cfg.tinker);
+      std::string list;
+      for (const auto& item : unapplied) list += (list.empty() ? "" : ", ") + item;
+      if (!unapplied.empty()) {
+        log.warning(
+            fmt::format("reload: tinker {} NOT applied: the running discipline keeps its "
+                        "settings until ntpd is restarted",
+                        list));
+      }
+    }
     log.notice(fmt::format("reloaded {}: server lines {} kept, {} added, {} removed", next->source,
                            changes.kept, changes.added, changes.removed));
   });

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "tests/support/capabilities.h"
+#include "tests/support/ci_skip.h"
 #include "tests/support/ntpd_harness.h"
 #include "tests/support/process.h"
 
@@ -126,7 +127,7 @@ class NtpdService : public ::testing::Test {
 };
 
 TEST_F(NtpdService, DropsRootToTheTimeCapabilitiesUnderSeccompAndStillServes) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
   const std::string pidfile = run_dir_ + "/ntpd.pid";
   Process ntpd(ntpd_args({"-n", "-u", "nobody", "-p", pidfile}), dir_);
   ASSERT_TRUE(wait_for([&] { return ntpd.stderr_text(); }, "seccomp filter active"))
@@ -154,7 +155,7 @@ TEST_F(NtpdService, DropsRootToTheTimeCapabilitiesUnderSeccompAndStillServes) {
 }
 
 TEST_F(NtpdService, NoSeccompTurnsTheFilterOff) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
   Process ntpd(ntpd_args({"-n", "-u", "nobody", "--no-seccomp"}), dir_);
   ASSERT_TRUE(wait_for([&] { return ntpd.stderr_text(); }, "seccomp filter off"))
       << ntpd.stderr_text();
@@ -178,7 +179,7 @@ TEST_F(NtpdService, WithoutDashUSeccompIsStillOn) {
 }
 
 TEST_F(NtpdService, APidfileTheUserCannotRemoveIsEmptiedAtExit) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
   const std::string pidfile = dir_ + "/ntpd.pid";  // dir_ is root's, 0711
   Process ntpd(ntpd_args({"-n", "-u", "nobody", "-p", pidfile}), dir_);
   ASSERT_TRUE(wait_for([&] { return ntpd.stderr_text(); }, "seccomp filter active"))
@@ -198,7 +199,7 @@ TEST_F(NtpdService, UnknownUserIsAClearStartUpError) {
 }
 
 TEST_F(NtpdService, DaemonisesWithTheFinalPidLoggingToItsLogfileAfterTheDrop) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
   const std::string pidfile = run_dir_ + "/ntpd.pid";
   const std::string logfile = dir_ + "/ntpd.log";  // root's: opened before the drop
   Process starter(ntpd_args({"-u", "nobody", "-p", pidfile, "-l", logfile}), dir_);
@@ -281,7 +282,7 @@ class DatagramSink {
 };
 
 TEST_F(NtpdService, NotifiesReadyStatusWatchdogAndStoppingAfterTheDrop) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
   // root's socket in root's directory: reachable after the drop only
   // because ntpd connects to it at start-up.
   const std::string path = dir_ + "/notify";
@@ -344,8 +345,8 @@ TEST_F(NtpdService, StatusFollowsTheClientAddedByAReloadToSynchronisation) {
 }
 
 TEST_F(NtpdService, LogsToSyslogAsDaemonNtpdAfterTheDrop) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
-  if (!exists("/usr/bin/unshare")) GTEST_SKIP() << "needs unshare (util-linux)";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
+  if (!exists("/usr/bin/unshare")) MERIDIAN_SKIP_OUTSIDE_CI("needs unshare (util-linux)");
   // A private /dev in a mount namespace of its own: /dev/null, and a test
   // socket as /dev/log. Nothing outside the namespace sees it.
   const std::string dev = dir_ + "/dev";
@@ -390,7 +391,7 @@ TEST_F(NtpdService, LogsToSyslogAsDaemonNtpdAfterTheDrop) {
 }
 
 TEST_F(NtpdService, TheDriftFileStaysWritableAfterTheDrop) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root");
   const uint16_t server_port = testing::free_udp_port();
   auto server = testing::start_ntpd(kBin, dir_, "server", kLocalClock, server_port);
   // Classic layout gone wrong: a root-owned directory (dir_, 0711) holding

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/support/capabilities.h"
+#include "tests/support/ci_skip.h"
 
 namespace meridian::platform {
 namespace {
@@ -56,7 +57,7 @@ TEST(ResolveUser, UnknownNamesAreClearErrors) {
 }
 
 TEST(DropPrivileges, KeepsOnlyTheTimeCapabilitiesAndNoNewPrivs) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root (tests run as root in CI)";
+  if (geteuid() != 0) MERIDIAN_SKIP_OUTSIDE_CI("needs root (tests run as root in CI)");
   auto user = resolve_user("nobody");
   ASSERT_TRUE(user.ok());
   const auto sys_time = testing::sys_time_in_bounding_set();

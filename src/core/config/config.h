@@ -118,7 +118,6 @@ struct RestrictRule {
 struct DiscardConfig {
   int average_log2 = 3;  // minimum average headway, log2 s
   int minimum_s = 2;     // guard time between packets, s
-  int monitor = 3000;    // classic monitor probability parameter (kept, unused)
   friend bool operator==(const DiscardConfig&, const DiscardConfig&) = default;
 };
 
@@ -130,15 +129,19 @@ struct MruConfig {
   friend bool operator==(const MruConfig&, const MruConfig&) = default;
 };
 
+// Only what Meridian uses; the other classic keys (dispersion, allan,
+// huffpuff, freq, tick) are checked and warned about, not stored.
 struct TinkerConfig {
-  std::optional<double> panic_s, step_s, stepout_s, dispersion_ppm, allan_s, huffpuff_s, freq_ppm;
+  std::optional<double> panic_s, step_s, stepout_s;
+  // Separate thresholds for backward (θ < 0) and forward (θ > 0) steps; a
+  // later `step` clears them (classic loop_config).
   std::optional<double> stepback_s, stepfwd_s;
   friend bool operator==(const TinkerConfig&, const TinkerConfig&) = default;
 };
 
+// As for tinker: cohort, beacon, bcpollbstep and maxdisp are warned about, not stored.
 struct TosConfig {
-  std::optional<int> minsane, minclock, maxclock, orphan, orphanwait_s, ceiling, floor, cohort,
-      beacon;
+  std::optional<int> minsane, minclock, maxclock, orphan, orphanwait_s, ceiling, floor;
   std::optional<double> maxdist_s, mindist_s;
 };
 

@@ -142,11 +142,18 @@ void parse_restrict(ParseContext& ctx, const Statement& st) {
         return;
       }
       args.take();
-      ctx.warning(token.line, fmt::format("{}: 'ippeerlimit' is not implemented; ignored", who));
+      ctx.no_effect(token.line, fmt::format("{} ippeerlimit", who),
+                    "symmetric peer associations are never mobilised");
       continue;
     }
-    if (word == "mssntp" || (word == "serverresponse" && args.take_if("fuzz"))) {
-      ctx.warning(token.line, fmt::format("{}: '{}' is not implemented; ignored", who, word));
+    if (word == "mssntp") {
+      ctx.no_effect(token.line, fmt::format("{} mssntp", who),
+                    "MS-SNTP (Samba signing) is not supported");
+      continue;
+    }
+    if (word == "serverresponse" && args.take_if("fuzz")) {
+      ctx.no_effect(token.line, fmt::format("{} serverresponse fuzz", who),
+                    "timestamps are not fuzzed per client");
       continue;
     }
     bool found = false;
@@ -160,6 +167,9 @@ void parse_restrict(ParseContext& ctx, const Statement& st) {
       ctx.fail(token.line, fmt::format("{}: unknown flag '{}'", who, token.text));
       return;
     }
+  }
+  if (rule.flags & kLowPriTrap) {
+    ctx.no_effect(st.line, fmt::format("{} lowpriotrap", who), "mode 6 traps are not supported");
   }
   if (rule.target == RestrictRule::Target::kAddress) {
     const net::IpAddress masked = apply_mask(rule.address, rule.mask);

@@ -66,9 +66,16 @@ bool parse_association_option(ParseContext& ctx, Args& args, AssociationConfig& 
   } else if (opt == "true") {
     a.true_ticker = true;
   } else if (opt == "nts") {
+    // Never downgrade silently: an NTS server used as plain NTP would be
+    // unauthenticated while the operator believes it is not.
     a.nts = true;
+    ctx.fatal(opt_token.line,
+              fmt::format("{}: 'nts' is not supported yet: Meridian has no NTS client, and "
+                          "using this server without NTS would be unauthenticated; remove "
+                          "'nts' to use plain NTP knowingly, or use another NTS client",
+                          who));
   } else if (const char* reason = ignored_option_reason(opt)) {
-    ctx.warning(opt_token.line, fmt::format("{}: option '{}' ignored: {}", who, opt, reason));
+    ctx.no_effect(opt_token.line, fmt::format("{} {}", who, opt), reason);
   } else if (opt == "minpoll" || opt == "maxpoll" || opt == "key" || opt == "version" ||
              opt == "port" || ignored_valued_option_reason(opt) != nullptr) {
     if (args.done()) {
@@ -77,7 +84,7 @@ bool parse_association_option(ParseContext& ctx, Args& args, AssociationConfig& 
     }
     const Token& value = args.take();
     if (const char* why = ignored_valued_option_reason(opt)) {
-      ctx.warning(opt_token.line, fmt::format("{}: option '{}' ignored: {}", who, opt, why));
+      ctx.no_effect(opt_token.line, fmt::format("{} {}", who, opt), why);
       return true;
     }
     Result<int64_t> v = opt == "key"       ? integer_value(opt, value, 1, 65535)
@@ -153,6 +160,9 @@ void parse_refclock_server(ParseContext& ctx, Args& args, const Token& address_t
     config.local_clocks.push_back(std::move(local));
     return;
   }
+  ctx.no_effect(address_token.line, fmt::format("server {}", address_token.text),
+                "reference clock drivers other than LOCAL (127.127.1.u) are not supported; it "
+                "will not be used");
   RefclockConfig refclock;
   refclock.driver = address.to_string();
   refclock.unit = unit;
@@ -203,6 +213,11 @@ void parse_association(ParseContext& ctx, const Statement& st) {
   }
   a.host = spec->text;
   a.where = ctx.at(st.line);
+  if (a.kind == AssociationKind::kPeer) {
+    ctx.warning(st.line, fmt::format("peer {}: symmetric mode is not supported; {} is polled as "
+                                     "a server (client mode 3), as if the line said 'server'",
+                                     a.host, a.host));
+  }
   while (!args.done()) {
     if (!parse_association_option(ctx, args, a)) break;
   }

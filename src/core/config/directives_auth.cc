@@ -145,6 +145,10 @@ void parse_key_id(ParseContext& ctx, const Statement& st) {
   }
   const auto key = static_cast<uint32_t>(*id);
   ctx.set_location(who, st.line);
+  ctx.no_effect(st.line, who,
+                who == "requestkey"
+                    ? "mode 7 (ntpdc) requests are never answered"
+                    : "mode 6 writes (ntpq :config, setvar, traps) are refused to everyone");
   if (who == "requestkey") {
     ctx.config().request_key = key;
   } else {

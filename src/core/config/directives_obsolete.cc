@@ -47,7 +47,7 @@ constexpr Reason kObsolete[] = {
 constexpr Reason kRefused[] = {
     {"broadcast", "sending broadcast or multicast time is not supported"},
     {"leapsmearinterval", "leap smearing is not supported"},
-    {"nts", "the NTS-KE server is not supported yet (client `server HOST nts` is)"},
+    {"nts", "the NTS-KE server is not supported yet (nor is the client option `server HOST nts`)"},
     {"simulate", "the classic simulator configuration is not supported"},
 };
 
@@ -66,7 +66,7 @@ const char* refused_reason(std::string_view name) { return find_reason(name, kRe
 
 void parse_obsolete(ParseContext& ctx, const Statement& st) {
   const std::string name = to_lower(st.tokens.front().text);
-  ctx.warning(st.line, fmt::format("'{}' ignored: {}", name, obsolete_reason(name)));
+  ctx.no_effect(st.line, name, obsolete_reason(name));
 }
 
 void parse_refused(ParseContext& ctx, const Statement& st) {

@@ -198,6 +198,8 @@ void parse_refclock(ParseContext& ctx, const Statement& st) {
     config.local_clocks.push_back(std::move(local));
     return;
   }
+  ctx.no_effect(st.line, fmt::format("refclock {}", driver),
+                "reference clock drivers other than LOCAL are not supported; it will not be used");
   RefclockConfig refclock;
   refclock.driver = driver;
   refclock.unit = unit;

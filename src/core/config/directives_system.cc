@@ -20,6 +20,25 @@ constexpr std::string_view kStatistics[] = {"loopstats",   "peerstats",   "clock
 
 constexpr std::string_view kFilegenTypes[] = {"none", "pid", "day", "week", "month", "year", "age"};
 
+// enable/disable flags Meridian does not act on (either way): the reason.
+// The others: `ntp` (discipline the clock), `kernel` (report the sync state
+// to the kernel), `stats` (statistics files).
+const char* flag_without_effect(std::string_view flag) {
+  if (flag == "auth") {
+    return "symmetric associations are never mobilised, so there is nothing to authenticate "
+           "them for";
+  }
+  if (flag == "bclient") return "broadcast client mode is not supported";
+  if (flag == "calibrate") return "reference clock calibration is not supported";
+  if (flag == "mode7") return "mode 7 (ntpdc) is never answered";
+  if (flag == "monitor") return "the MRU list is always kept (it is bounded by 'mru')";
+  if (flag == "pps") return "PPS signals are not supported";
+  return nullptr;
+}
+
+// The statistics ntpd writes (core/stats/filegen.h); the others are accepted.
+constexpr std::string_view kRecordedStatistics[] = {"loopstats", "peerstats", "sysstats"};
+
 template <size_t N>
 bool one_of(std::string_view word, const std::string_view (&table)[N]) {
   return std::find(std::begin(table), std::end(table), word) != std::end(table);
@@ -56,6 +75,9 @@ void parse_enable(ParseContext& ctx, const Statement& st) {
     if (!one_of(name, kSystemFlags)) {
       ctx.error(flag.line, fmt::format("{}: unknown flag '{}'; flag ignored", who, flag.text));
       continue;
+    }
+    if (const char* reason = flag_without_effect(name)) {
+      ctx.no_effect(flag.line, fmt::format("{} {}", who, name), reason);
     }
     ctx.config().system_flags[name] = enable;
   }
@@ -120,6 +142,10 @@ void parse_statistics(ParseContext& ctx, const Statement& st) {
       ctx.error(t.line, fmt::format("statistics: unknown statistics '{}'; ignored", t.text));
       continue;
     }
+    if (!one_of(name, kRecordedStatistics)) {
+      ctx.no_effect(t.line, fmt::format("statistics {}", name),
+                    "only loopstats, peerstats and sysstats are recorded");
+    }
     std::vector<std::string>& list = ctx.config().statistics;
     if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
   }
@@ -166,12 +192,18 @@ void parse_filegen(ParseContext& ctx, const Statement& st) {
       ctx.error(opt.line, fmt::format("filegen: unknown option '{}'; option ignored", opt.text));
     }
   }
+  if (!one_of(gen.name, kRecordedStatistics)) {
+    ctx.no_effect(st.line, fmt::format("filegen {}", gen.name),
+                  "only loopstats, peerstats and sysstats are recorded");
+  }
   ctx.config().filegens.push_back(std::move(gen));
 }
 
 void parse_logconfig(ParseContext& ctx, const Statement& st) {
   Args args(st);
   if (args.done()) ctx.warning(st.line, "logconfig: nothing given");
+  ctx.no_effect(st.line, "logconfig",
+                "Meridian logs its own fixed set of events (ntpd -d adds debug lines)");
   while (!args.done()) {
     const Token& item = args.take();
     if (!valid_logconfig_item(item.text)) {

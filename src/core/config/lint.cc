@@ -31,12 +31,10 @@ class Linter {
     noquery_on_management_addresses();
     missing_default_restrict();
     noncontiguous_masks();
-    limited_without_monitor();
     associations_without_iburst();
     duplicate_associations();
     keys_not_trusted();
     keys_not_defined();
-    unsupported_refclocks();
     local_clock_stratum();
     no_time_sources();
     return std::move(out_);
@@ -141,9 +139,11 @@ class Linter {
     return best != nullptr ? best : default_rule(a.family());
   }
 
-  // RFC 8633 §3.3 and ntp.conf(5): pool servers are mobilised as
+  // RFC 8633 §3.3 and ntp.conf(5): classic ntpd mobilises pool servers as
   // preemptible associations, which `nopeer` (or `ignore`) in the default
-  // rule refuses unless a `restrict source` rule lets them in.
+  // rule refuses unless a `restrict source` rule lets them in. Meridian
+  // accepts its servers' replies before any restrict rule, so this is about
+  // the file still working with classic ntpd (a drop-in goes both ways).
   void pool_without_restrict_source() {
     if (source_rule() != nullptr) return;
     const auto pool = std::find_if(c_.associations.begin(), c_.associations.end(),
@@ -153,15 +153,17 @@ class Linter {
       const Entry* d = default_rule(f);
       if (d == nullptr || (d->flags & (kNoPeer | kIgnore)) == 0) continue;
       warn(d->where, fmt::format("restrict default has {} and there is no 'restrict source' line: "
-                                 "servers from 'pool {}' ({}:{}) will be refused; add 'restrict "
-                                 "source' with the default's flags minus nopeer",
+                                 "classic ntpd would refuse the servers from 'pool {}' ({}:{}) "
+                                 "(Meridian does not); add 'restrict source' with the default's "
+                                 "flags minus nopeer",
                                  (d->flags & kIgnore) ? "ignore" : "nopeer", pool->host,
                                  pool->where.file, pool->where.line));
       return;
     }
   }
 
-  // `restrict default ignore` also drops the replies of configured servers.
+  // With classic ntpd, `restrict default ignore` also drops the replies of
+  // configured servers (Meridian accepts them before any restrict rule).
   void servers_ignored_by_default() {
     if (source_rule() != nullptr) return;
     if (std::none_of(entries_.begin(), entries_.end(),
@@ -174,8 +176,9 @@ class Linter {
       const Entry* r =
           literal ? rule_for(*literal, true) : default_rule(a.family.value_or(net::Family::kIPv4));
       if (r == nullptr || (r->flags & kIgnore) == 0) continue;
-      warn(a.where, fmt::format("{} {}: its replies match 'restrict ... ignore' ({}:{}) and will "
-                                "be dropped; add 'restrict source' or a rule for it",
+      warn(a.where, fmt::format("{} {}: its replies match 'restrict ... ignore' ({}:{}), which "
+                                "classic ntpd applies to them (Meridian does not); add 'restrict "
+                                "source' or a rule for it",
                                 a.kind == AssociationKind::kPeer ? "peer" : "server", a.host,
                                 r->where.file, r->where.line));
     }
@@ -263,18 +266,6 @@ class Linter {
     }
   }
 
-  // Rate limiting (limited, kod) counts packets in the MRU list, which
-  // `disable monitor` turns off.
-  void limited_without_monitor() {
-    auto monitor = c_.system_flags.find("monitor");
-    if (monitor == c_.system_flags.end() || monitor->second) return;
-    for (const Entry& e : entries_) {
-      if ((e.flags & (kLimited | kKod)) == 0) continue;
-      warn(e.where, "restrict: 'limited'/'kod' have no effect with 'disable monitor'");
-      return;
-    }
-  }
-
   void associations_without_iburst() {
     for (const AssociationConfig& a : c_.associations) {
       if (a.kind == AssociationKind::kPeer || a.iburst) continue;
@@ -356,14 +347,6 @@ class Linter {
     warn(location_of("trustedkey"),
          fmt::format("trustedkey: key{} {} {} {}", missing.size() > 1 ? "s" : "", list,
                      missing.size() > 1 ? "are" : "is", missing_key_reason()));
-  }
-
-  void unsupported_refclocks() {
-    for (const RefclockConfig& r : c_.refclocks) {
-      warn(r.where, fmt::format("reference clock {} (unit {}) is not supported by Meridian; it "
-                                "will not be used",
-                                r.driver, r.unit));
-    }
   }
 
   // The LOCAL clock should only win when every real source is gone.

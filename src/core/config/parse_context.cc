@@ -20,6 +20,15 @@ void ParseContext::error(int line, std::string message) {
       Diagnostic{Diagnostic::Severity::kError, at(line), std::move(message)});
 }
 
+void ParseContext::no_effect(int line, std::string_view what, std::string_view reason) {
+  warning(line, fmt::format("'{}' has no effect in Meridian: {}", what, reason));
+}
+
+void ParseContext::fatal(int line, std::string message) {
+  config_.diagnostics.push_back(
+      Diagnostic{Diagnostic::Severity::kFatal, at(line), std::move(message)});
+}
+
 void ParseContext::fail(int line, std::string message) {
   if (fail_is_fatal_) {
     config_.diagnostics.push_back(

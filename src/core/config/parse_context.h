@@ -39,6 +39,14 @@ class ParseContext {
 
   void warning(int line, std::string message);
   void error(int line, std::string message);  // never fatal
+  // Accepted but without effect in Meridian: the one warning format for all
+  // of them, "'WHAT' has no effect in Meridian: REASON" (docs/ntp.conf.md
+  // lists every such directive and option).
+  void no_effect(int line, std::string_view what, std::string_view reason);
+  // Cannot be honoured and must not be ignored (it would silently weaken
+  // security, e.g. `server HOST nts` used as plain NTP): kFatal, so ntpd
+  // refuses to start and `ntpd --check` fails.
+  void fatal(int line, std::string message);
   // The statement cannot be used: kFatal for restrict/unrestrict, keys,
   // trustedkey and interface/nic lines; otherwise a kError with "; line
   // ignored" appended.

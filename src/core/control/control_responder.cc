@@ -206,10 +206,15 @@ std::vector<std::vector<std::byte>> ControlResponder::handle(std::span<const std
     case Opcode::kSetTrap:
     case Opcode::kUnsetTrap:
     case Opcode::kConfigure:
-    case Opcode::kSaveConfig:
-      // Writes need `controlkey` authentication, which this server does not
-      // offer (yet): refused as classic refuses an unauthenticated write.
+    case Opcode::kSaveConfig: {
+      // `nomodify` refuses writes, `notrap` trap set-up (classic CERR_PERMISSION).
+      const bool trap = m.header.opcode == static_cast<uint8_t>(Opcode::kSetTrap) ||
+                        m.header.opcode == static_cast<uint8_t>(Opcode::kUnsetTrap);
+      if (trap ? !decision.may_trap : !decision.may_modify) ++counters_.refused_restricted;
+      // Otherwise writes need `controlkey` authentication, which this server
+      // does not offer (yet): refused as classic refuses an unauthenticated write.
       return error(m.header, ControlError::kAdministrativelyProhibited, s);
+    }
     default:
       return error(m.header, ControlError::kBadOpcode, s);
   }

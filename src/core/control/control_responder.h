@@ -49,6 +49,9 @@ struct ControlCounters {
   uint64_t refused_size = 0;  // answers over the amplification bound
   uint64_t bad_nonce = 0;
   uint64_t rate_limited = 0;  // requests dropped by the rate limit
+  // Writes refused because of `restrict … nomodify`, trap requests because of
+  // `notrap` (every write and trap is refused anyway: no controlkey support).
+  uint64_t refused_restricted = 0;
 };
 
 class ControlResponder {

@@ -29,7 +29,12 @@
 namespace meridian::discipline {
 
 struct DisciplineOptions {
-  double step_threshold_s = 0.128;    // tinker step (0 = never step)
+  double step_threshold_s = 0.128;  // tinker step (0 = never step)
+  // tinker stepback / stepfwd (classic ntpd 4.2.8 clock_max_back/_fwd): the
+  // threshold for offsets θ < 0 (stepping the clock back) and θ > 0 (forward);
+  // nullopt = step_threshold_s, 0 = never step in that direction.
+  std::optional<double> step_back_threshold_s;
+  std::optional<double> step_forward_threshold_s;
   double stepout_s = 300;             // tinker stepout: a big offset must persist this long
   double panic_threshold_s = 1000;    // tinker panic (0 = no panic check)
   bool slew_only = false;             // -x: never step (slew at up to max_frequency_ppm)
@@ -76,10 +81,19 @@ struct DisciplineState {
 class Discipline {
  public:
   virtual ~Discipline() = default;
-  // A new combined offset (server − local) measured at monotonic time now_s,
-  // with its jitter (s, > 0 preferred; used for weighting). Returns what to do
-  // to the clock. Samples not newer than the previous one are ignored.
-  virtual ClockAdjustment update(double offset_s, double jitter_s, double now_s) = 0;
+  // A new combined offset (server − local) handed over at monotonic time
+  // now_s, with its jitter (s, > 0 preferred; used for weighting). Returns
+  // what to do to the clock. measured_at_s (≤ now_s) is when the offset was
+  // measured: the clock filter's sample epoch, RFC 5905's p->t, which may be
+  // several polls old because the filter picks the minimum-delay sample. The
+  // RFC 5905 loop times its updates by it (mu = p->t − s.t, and samples not
+  // newer than the previous one are ignored); the Meridian one uses now_s.
+  virtual ClockAdjustment update(double offset_s, double jitter_s, double now_s,
+                                 double measured_at_s) = 0;
+  // The offset was measured now.
+  ClockAdjustment update(double offset_s, double jitter_s, double now_s) {
+    return update(offset_s, jitter_s, now_s, now_s);
+  }
   // Called between updates (e.g. every second) so frequency steering of the
   // offset can finish on time; may return a new frequency (kSlew) or kNone.
   virtual ClockAdjustment tick(double now_s) = 0;

@@ -88,7 +88,10 @@ class MeridianDiscipline final : public Discipline {
         poll_(options.min_poll_log2),
         interval_s_(std::ldexp(1.0, options.min_poll_log2)) {}
 
-  ClockAdjustment update(double offset_s, double jitter_s, double now_s) override;
+  using Discipline::update;
+  // measured_at_s is not used: the regression places each offset at now_s.
+  ClockAdjustment update(double offset_s, double jitter_s, double now_s,
+                         double measured_at_s) override;
   ClockAdjustment tick(double now_s) override {
     advance(now_s);
     return emit(ClockAdjustment::Kind::kSlew);
@@ -251,7 +254,8 @@ void MeridianDiscipline::refit() {
   have_fit_ = true;
 }
 
-ClockAdjustment MeridianDiscipline::update(double offset_s, double jitter_s, double now_s) {
+ClockAdjustment MeridianDiscipline::update(double offset_s, double jitter_s, double now_s,
+                                           double /*measured_at_s*/) {
   using Kind = ClockAdjustment::Kind;
   if (!samples_.empty() && now_s <= samples_.back().t) return {};  // stale or repeated
   advance(now_s);

@@ -32,16 +32,20 @@ class StepPolicy {
   //            then kStep (kSlew with slew_only or step threshold 0… see below);
   //   any time: |θ| > panic → kPanic, unless -g and this is the first correction.
   // With step_threshold_s == 0 offsets are never big: always kSlew.
+  // "Step threshold" is per direction: step_back_threshold_s for θ < 0,
+  // step_forward_threshold_s for θ > 0 (each defaulting to step_threshold_s).
   StepVerdict decide(double offset_s, double now_s);
 
   bool corrected() const { return corrected_; }
   // A big offset is being held back (the RFC's SPIK state).
   bool holding() const { return big_since_s_.has_value(); }
-  // |θ| above the (post-start-up) step threshold.
+  // |θ| above the (post-start-up) step threshold of θ's direction.
   bool is_big(double offset_s) const;
 
  private:
-  bool can_step() const;
+  // The step threshold for an offset's direction (0 = never step).
+  double threshold_for(double offset_s) const;
+  bool can_step(double offset_s) const;
 
   DisciplineOptions options_;
   double first_step_threshold_s_;

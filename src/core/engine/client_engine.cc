@@ -25,6 +25,9 @@ constexpr double kMinDispersion_s = 0.005;  // MINDISP (RFC 5905 §7.2)
 // on the LAN scenarios (01: 28.3 → 24.7 µs, 03: 28.0 → 24.8 µs) without
 // costing the 1 ms-jitter paths (05, 06), where the delay spread dwarfs it.
 constexpr double kStalenessSigmas = 4;
+// The RFC 5905 baseline's filter: samples older than the reference ntpd's
+// Allan intercept (CLOCK_ALLAN = 2^11 s) rank after younger ones.
+constexpr double kRfcFilterAge_s = 2048;
 
 using LogLevel = LogEvent::Level;
 
@@ -48,6 +51,8 @@ ClientEngine::~ClientEngine() = default;
 
 size_t ClientEngine::add_server(const source::AssociationOptions& options, double now_s) {
   associations_.push_back(std::make_unique<source::Association>(options, now_s, random_));
+  // The reference ntpd's filter goes with its discipline (ClockFilter::set_age_limit).
+  if (config_.use_rfc5905_discipline) associations_.back()->set_filter_age_limit(kRfcFilterAge_s);
   tally_.push_back(select::Tally::kReject);
   in_loop_.push_back(false);
   return associations_.size() - 1;
@@ -185,9 +190,12 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
     c.id = i;
     c.offset_s = offset;
     c.jitter_s = std::max(v.filter->jitter_s, std::ldexp(1.0, config_.precision));
+    const double half_delay_s =
+        std::max(kMinDispersion_s, v.last_sample->root_delay_s + v.filter->delay_s) / 2;
     c.root_distance_s =
-        std::max(kMinDispersion_s, v.last_sample->root_delay_s + v.filter->delay_s) / 2 +
-        v.last_sample->root_dispersion_s + v.filter->dispersion_s + c.jitter_s;
+        half_delay_s + v.last_sample->root_dispersion_s + v.filter->dispersion_s + c.jitter_s;
+    c.interval_s = half_delay_s + v.last_sample->root_dispersion_s + v.filter->sample_dispersion_s +
+                   c.jitter_s;
     c.stratum = v.last_sample->stratum;
     c.prefer = associations_[i]->options().prefer;
     c.noselect = associations_[i]->options().noselect;
@@ -236,7 +244,7 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
   if (pv.filter->time_s > last_update_s_) {
     last_update_s_ = pv.filter->time_s;
     if (config_.discipline_clock)
-      apply(discipline_->update(sel.offset_s, sel.jitter_s, now_s), out);
+      apply(discipline_->update(sel.offset_s, sel.jitter_s, now_s, pv.filter->time_s), out);
   }
   // RFC 5905 §11.2.3 clock_update: we are one stratum below our peer.
   server::ServerView v;

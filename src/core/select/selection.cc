@@ -25,6 +25,11 @@ constexpr double kMinWeightDistance_s = 1e-9;
 
 using Index = size_t;  // a position in the candidates span (not Candidate::id)
 
+// The correctness interval's half-width (see Candidate::interval_s).
+double half_width(const Candidate& c) {
+  return c.interval_s > 0 ? c.interval_s : c.root_distance_s;
+}
+
 // RFC 5905 §11.2 / A.5.5.1 accept(): what is not even worth voting.
 // Non-finite or negative numbers are rejected too: they would break the sort
 // below (NaN has no strict weak order) and mean the caller's filter is broken.
@@ -35,8 +40,8 @@ bool acceptable(const Candidate& c, const SelectOptions& options) {
       !std::isfinite(c.jitter_s)) {
     return false;
   }
-  if (c.root_distance_s < 0 || c.jitter_s < 0) return false;
-  return c.root_distance_s <= options.maxdist_s;
+  if (c.root_distance_s < 0 || c.jitter_s < 0 || !std::isfinite(c.interval_s)) return false;
+  return half_width(c) <= options.maxdist_s;
 }
 
 // Preference order, RFC 5905 §11.2.2 step 1-2: Λ = stratum·MAXDIST + λ.
@@ -81,8 +86,8 @@ std::optional<Interval> intersection(std::span<const Candidate> cs,
   std::vector<Endpoint> ends;
   ends.reserve(2 * voters.size());
   for (Index i : voters) {
-    ends.push_back({cs[i].offset_s - cs[i].root_distance_s, kLower});
-    ends.push_back({cs[i].offset_s + cs[i].root_distance_s, kUpper});
+    ends.push_back({cs[i].offset_s - half_width(cs[i]), kLower});
+    ends.push_back({cs[i].offset_s + half_width(cs[i]), kUpper});
   }
   std::sort(ends.begin(), ends.end(), [](const Endpoint& a, const Endpoint& b) {
     return std::tie(a.value_s, a.kind) < std::tie(b.value_s, b.kind);
@@ -120,7 +125,7 @@ std::optional<Interval> intersection(std::span<const Candidate> cs,
 // the majority is formed by different subsets at l and at u; the reference
 // implementation tests overlap too.)
 bool overlaps(const Candidate& c, const Interval& in) {
-  return c.offset_s - c.root_distance_s <= in.high_s && c.offset_s + c.root_distance_s >= in.low_s;
+  return c.offset_s - half_width(c) <= in.high_s && c.offset_s + half_width(c) >= in.low_s;
 }
 
 // RFC 5905 §11.2.2: repeatedly drop the survivor with the largest selection
@@ -219,10 +224,26 @@ void combine(std::span<const Candidate> cs, const std::vector<Tally>& tally, Ind
   out.jitter_s = std::hypot(std::sqrt(sum_w_sq / sum_w), peer.jitter_s);
 }
 
+// tos floor/ceiling/mindist, applied before anything else so the steps above
+// see ordinary candidates: out-of-bounds strata become noselect (rejected),
+// λ is raised to mindist. Empty when the options change nothing.
+std::vector<Candidate> apply_tos_bounds(std::span<const Candidate> cs,
+                                        const SelectOptions& options) {
+  if (options.floor <= 0 && options.ceiling >= kMaxStratum && !(options.mindist_s > 0)) return {};
+  std::vector<Candidate> bounded(cs.begin(), cs.end());
+  for (Candidate& c : bounded) {
+    if (c.stratum < options.floor || c.stratum >= options.ceiling) c.noselect = true;
+    if (c.root_distance_s < options.mindist_s) c.root_distance_s = options.mindist_s;
+  }
+  return bounded;
+}
+
 }  // namespace
 
 Selection select_sources(std::span<const Candidate> candidates, const SelectOptions& options,
                          std::optional<size_t> previous_peer) {
+  const std::vector<Candidate> bounded = apply_tos_bounds(candidates, options);
+  if (!bounded.empty()) candidates = bounded;
   Selection out;
   out.tally.assign(candidates.size(), Tally::kReject);
 

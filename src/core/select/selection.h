@@ -16,7 +16,16 @@ struct Candidate {
   size_t id = 0;               // the caller's index
   double offset_s = 0;         // filter offset θ (server − local; positive ⇒ we are behind)
   double root_distance_s = 0;  // λ: root delay/2 + root dispersion + delay/2 + dispersion + jitter
-  double jitter_s = 0;         // peer jitter ψ
+  // Half-width of the correctness interval [θ − w, θ + w] for maxdist and
+  // the intersection (0: use root_distance_s). The engine passes λ with the
+  // selected sample's own aged dispersion instead of the filter's ε: a
+  // stage without a sample (a missed poll, MAXDISP) says nothing about
+  // whether the samples received are correct, and with it two good servers
+  // behind lossy links had intervals wide enough (~1 s) to make a liar 0.5 s
+  // off a truechimer — then, with the smallest λ, the system peer
+  // (scenario 11j). λ with ε still ranks and weighs: thin data ranks lower.
+  double interval_s = 0;
+  double jitter_s = 0;  // peer jitter ψ
   int stratum = 0;
   bool prefer = false;
   bool noselect = false;
@@ -41,6 +50,15 @@ struct SelectOptions {
   int minclock = 3;        // tos minclock: clustering stops at this many
   int maxclock = 10;       // tos maxclock: truechimers beyond this many are excess
   double maxdist_s = 1.5;  // tos maxdist: candidates beyond are rejected
+  // tos floor / ceiling (classic peer_unfit): a candidate whose stratum is
+  // below floor or at/above ceiling is rejected (tally ' '). The defaults
+  // reject nothing beyond the RFC's stratum ≥ 16 test.
+  int floor = 0;
+  int ceiling = 16;
+  // tos mindist (classic sys_mindisp): every λ is at least this, so the
+  // correctness intervals [θ−λ, θ+λ] of very close, quiet sources still
+  // overlap. 0 (the default) leaves λ as measured; classic ntpd uses 1 ms.
+  double mindist_s = 0;
   // Survivors with λ > combine_limit · (smallest survivor λ) are not combined
   // (tally '#'): a far source adds more error than averaging removes. chrony's
   // `combinelimit` idea; classic ntpd combines every survivor (= infinity).

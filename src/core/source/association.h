@@ -131,6 +131,8 @@ class Association {
   void on_clock_adjusted(double correction_s);
   // See ClockFilter::set_staleness_rate (s/s).
   void set_staleness_rate(double rate) { filter_.set_staleness_rate(rate); }
+  // See ClockFilter::set_age_limit (s).
+  void set_filter_age_limit(double age_s) { filter_.set_age_limit(age_s); }
   // The filter stages, for ntpq's filtdelay/filtoffset/filtdisp.
   const ClockFilter& filter() const { return filter_; }
 

@@ -53,12 +53,16 @@ size_t ClockFilter::rank(double now_s, std::array<Ranked, kFilterStages>& out) c
   for (size_t k = 0, i = 0; k < n_empty && i < kFilterStages; ++i) {
     if (!stages_[i]) out[valid + n_dead + k++] = Ranked{i, 0};
   }
+  auto age = [&](const Ranked& r) { return std::max(0.0, now_s - stages_[r.index]->time_s); };
   auto key = [&](const Ranked& r) {
-    const FilterSample& s = *stages_[r.index];
-    return s.delay_s + 2 * staleness_rate_ * std::max(0.0, now_s - s.time_s);
+    return stages_[r.index]->delay_s + 2 * staleness_rate_ * age(r);
   };
+  auto too_old = [&](const Ranked& r) { return age_limit_s_ > 0 && age(r) > age_limit_s_; };
   std::stable_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(valid),
-                   [&](const Ranked& a, const Ranked& b) { return key(a) < key(b); });
+                   [&](const Ranked& a, const Ranked& b) {
+                     if (too_old(a) != too_old(b)) return too_old(b);
+                     return key(a) < key(b);
+                   });
   return valid;
 }
 
@@ -141,7 +145,8 @@ bool ClockFilter::add(const FilterSample& sample, double now_s) {
                        .delay_s = cand.delay_s,
                        .dispersion_s = weighted_dispersion(ranked),
                        .jitter_s = jitter(ranked, valid),
-                       .time_s = cand.time_s};
+                       .time_s = cand.time_s,
+                       .sample_dispersion_s = cand.dispersion_s};
   last_used_time_s_ = cand.time_s;
   use_next_ = false;
   return true;
@@ -163,6 +168,8 @@ std::optional<FilterOutput> ClockFilter::output(double now_s) const {
   FilterOutput out = *last_;
   out.dispersion_s = weighted_dispersion(ranked);
   out.jitter_s = jitter(ranked, valid);
+  out.sample_dispersion_s = aged_dispersion(
+      FilterSample{.dispersion_s = last_->sample_dispersion_s, .time_s = last_->time_s}, now_s);
   return out;
 }
 
@@ -177,8 +184,10 @@ void ClockFilter::shift_offsets(double correction_s) {
 
 void ClockFilter::clear() {
   const double rate = staleness_rate_;
+  const double age_limit = age_limit_s_;
   *this = ClockFilter{};
   staleness_rate_ = rate;
+  age_limit_s_ = age_limit;
 }
 
 }  // namespace meridian::source

@@ -12,7 +12,8 @@
 //    shifted in by add_missing() have dispersion MAXDISP and are never valid.
 //  * Candidate = the valid stage with the smallest delay (ties: the newer);
 //    with a staleness rate r set (set_staleness_rate), the smallest
-//    δ + 2·r·age, so the "delay order" below is that order.
+//    δ + 2·r·age, so the "delay order" below is that order; with an age
+//    limit set (set_age_limit), stages older than it come after the others.
 //  * Newer-only ("prime directive", RFC 5905 §10): a candidate no newer than
 //    the last sample handed out is not handed out again; add() returns false.
 //  * Popcorn spike (RFC 5905 §10, SGATE = 3), once at least 4 stages are
@@ -62,6 +63,9 @@ struct FilterOutput {
   double dispersion_s = 0;  // ε: weighted sum of the stages' dispersions (RFC 5905 §10)
   double jitter_s = 0;      // ψ: RMS of offset differences to the min-delay sample
   double time_s = 0;        // when the selected sample was taken
+  // The selected sample's own dispersion, grown by Φ since it was taken: its
+  // error bound alone, without the other stages (missed polls, MAXDISP).
+  double sample_dispersion_s = 0;
 };
 
 class ClockFilter {
@@ -100,6 +104,13 @@ class ClockFilter {
   // and nothing newer would otherwise be handed out for ~8 polls). 0 (the
   // default) is RFC 5905's pure minimum delay; the spike test is unchanged.
   void set_staleness_rate(double rate) { staleness_rate_ = rate > 0 ? rate : 0; }
+  // Stages older than age_s rank after every younger valid stage (0, the
+  // default: no limit). The reference ntpd's filter (ntpd 4.2.8, NTPsec)
+  // ranks a sample older than the Allan intercept (2^11 s) by distance
+  // instead of delay, so at long polls an old minimum-delay sample cannot
+  // stay the output for 8 polls (2+ hours) while the clock wanders. The
+  // engine sets it for the RFC 5905 discipline only.
+  void set_age_limit(double age_s) { age_limit_s_ = age_s > 0 ? age_s : 0; }
   void clear();
 
  private:
@@ -119,6 +130,7 @@ class ClockFilter {
   double last_used_time_s_ = -1e300;
   bool use_next_ = false;      // set by shift_offsets(): hand out the next sample
   double staleness_rate_ = 0;  // s/s, see set_staleness_rate()
+  double age_limit_s_ = 0;     // s, see set_age_limit()
   // Per-stage popcorn-spike state, shifted together with stages_.
   enum class Mark : unsigned char { kNone, kHeld, kRejected };
   std::array<Mark, kFilterStages> marks_{};

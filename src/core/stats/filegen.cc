@@ -31,11 +31,6 @@ bool has_dotdot_component(std::string_view path) {
   return false;
 }
 
-bool is_recorded(std::string_view name) {
-  return std::find(std::begin(kRecordedStatistics), std::end(kRecordedStatistics), name) !=
-         std::end(kRecordedStatistics);
-}
-
 }  // namespace
 
 std::optional<FilegenType> filegen_type_from_name(std::string_view name) {
@@ -121,23 +116,8 @@ StatsSetup resolve_stats_files(const config::Config& c) {
     setup.files.push_back(std::move(spec));
   }
 
-  // Named but not recorded here: say so once rather than stay silent.
-  std::vector<std::string> unrecorded;
-  for (const auto& s : c.statistics) {
-    if (!is_recorded(s)) unrecorded.push_back(s);
-  }
-  for (const auto& g : c.filegens) {
-    if (!is_recorded(g.name) && g.enable.value_or(false) &&
-        std::find(unrecorded.begin(), unrecorded.end(), g.name) == unrecorded.end()) {
-      unrecorded.push_back(g.name);
-    }
-  }
-  for (const auto& s : unrecorded) {
-    setup.warnings.push_back(
-        fmt::format("statistics {}: not recorded by this ntpd (loopstats, peerstats and sysstats "
-                    "are)",
-                    s));
-  }
+  // Sets named but not recorded here are reported by the parser, with
+  // FILE:LINE ("'statistics clockstats' has no effect in Meridian").
   return setup;
 }
 

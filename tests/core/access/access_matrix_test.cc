@@ -171,54 +171,14 @@ TEST(RestrictFlagTest, NoQueryDropsControlButNotTime) {
   EXPECT_TRUE(decide(config::kNoQuery, Mode::kClient).served());
 }
 
-TEST(RestrictFlagTest, NoModifyRefusesControlWrites) {
-  EXPECT_TRUE(decide(0, Mode::kControl).may_modify);
-  const auto d = decide(config::kNoModify, Mode::kControl);
-  EXPECT_TRUE(d.served());
-  EXPECT_FALSE(d.may_modify);
-}
-
-TEST(RestrictFlagTest, NoTrapRefusesTraps) {
-  EXPECT_TRUE(decide(0, Mode::kControl).may_trap);
-  EXPECT_FALSE(decide(config::kNoTrap, Mode::kControl).may_trap);
-}
-
-TEST(RestrictFlagTest, LowPriTrapMarksTrapsLowPriority) {
-  EXPECT_FALSE(decide(0, Mode::kControl).low_priority_trap);
-  const auto d = decide(config::kLowPriTrap, Mode::kControl);
-  EXPECT_TRUE(d.low_priority_trap);
-  EXPECT_TRUE(d.may_trap);
-}
-
 TEST(RestrictFlagTest, NoMrulistRefusesMrulist) {
   EXPECT_TRUE(decide(0, Mode::kControl).may_mrulist);
   EXPECT_FALSE(decide(config::kNoMrulist, Mode::kControl).may_mrulist);
 }
 
-TEST(RestrictFlagTest, NoPeerStopsUnauthenticatedMobilisation) {
-  // With `disable auth` an unauthenticated symmetric-active peer may mobilise…
-  EXPECT_TRUE(decide(0, Mode::kSymmetricActive, PacketAuth::kNone, 4, false).may_mobilize);
-  // …unless nopeer; it is still answered (statelessly, classic KB 875424 behaviour).
-  const auto d = decide(config::kNoPeer, Mode::kSymmetricActive, PacketAuth::kNone, 4, false);
-  EXPECT_TRUE(d.served());
-  EXPECT_FALSE(d.may_mobilize);
-  // Authenticated peers may still mobilise under nopeer.
-  EXPECT_TRUE(decide(config::kNoPeer, Mode::kSymmetricActive, PacketAuth::kOk).may_mobilize);
-  // And nopeer blocks broadcast-client mobilisation.
-  EXPECT_TRUE(decide(0, Mode::kBroadcast, PacketAuth::kOk).may_mobilize);
-  EXPECT_FALSE(decide(config::kNoPeer, Mode::kBroadcast, PacketAuth::kOk).may_mobilize);
-}
-
-TEST(RestrictFlagTest, EnableAuthRequiresAuthenticatedPeers) {
-  EXPECT_FALSE(decide(0, Mode::kSymmetricActive, PacketAuth::kNone, 4, true).may_mobilize);
-  EXPECT_TRUE(decide(0, Mode::kSymmetricActive, PacketAuth::kOk, 4, true).may_mobilize);
-  EXPECT_FALSE(decide(0, Mode::kClient, PacketAuth::kOk).may_mobilize);
-}
-
-TEST(RestrictFlagTest, NoEpeerStopsEvenAuthenticatedMobilisation) {
-  EXPECT_TRUE(decide(0, Mode::kSymmetricActive, PacketAuth::kOk).may_mobilize);
-  EXPECT_FALSE(decide(config::kNoEpeer, Mode::kSymmetricActive, PacketAuth::kOk).may_mobilize);
-}
+// nomodify, notrap and nopeer are tested by behaviour (mode 6 write and trap
+// refused, mode 1 answered statelessly, no peering) through ServerCore and
+// the control responder: tests/core/server/restrict_behaviour_test.cc.
 
 TEST(RestrictFlagTest, NoTrustDropsUnauthenticated) {
   EXPECT_TRUE(decide(0, Mode::kClient).served());

@@ -8,6 +8,7 @@ namespace meridian::config::testing {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using Target = RestrictRule::Target;
 
@@ -18,9 +19,13 @@ RestrictRule only_rule(const Config& c) {
 }
 
 TEST(ConfigRestrictTest, DefaultWithEveryFlag) {
-  RestrictRule r = only_rule(
-      parse("restrict default ignore noserve noquery nomodify notrap nopeer notrust kod limited "
-            "lowpriotrap version ntpport nomrulist noepeer\n"));
+  const Config c = parse(
+      "restrict default ignore noserve noquery nomodify notrap nopeer notrust kod limited "
+      "lowpriotrap version ntpport nomrulist noepeer\n");
+  // lowpriotrap is kept but says it has no effect (no traps in Meridian).
+  EXPECT_THAT(messages(c), ElementsAre(HasSubstr("'restrict lowpriotrap' has no effect")));
+  ASSERT_EQ(c.restricts.size(), 1u);
+  const RestrictRule& r = c.restricts[0];
   EXPECT_EQ(r.target, Target::kDefault);
   EXPECT_FALSE(r.family);
   EXPECT_EQ(r.flags,
@@ -128,10 +133,12 @@ TEST(ConfigRestrictTest, UnrestrictNtpsec) {
 TEST(ConfigRestrictTest, NotImplementedOptionsWarn) {
   Config c = parse("restrict default ippeerlimit 2 mssntp serverresponse fuzz nopeer\n");
   EXPECT_THAT(warnings(c),
-              ElementsAre("/etc/ntp.conf:1: restrict: 'ippeerlimit' is not implemented; ignored",
-                          "/etc/ntp.conf:1: restrict: 'mssntp' is not implemented; ignored",
-                          "/etc/ntp.conf:1: restrict: 'serverresponse' is not implemented; "
-                          "ignored"));
+              ElementsAre("/etc/ntp.conf:1: 'restrict ippeerlimit' has no effect in Meridian: "
+                          "symmetric peer associations are never mobilised",
+                          "/etc/ntp.conf:1: 'restrict mssntp' has no effect in Meridian: MS-SNTP "
+                          "(Samba signing) is not supported",
+                          "/etc/ntp.conf:1: 'restrict serverresponse fuzz' has no effect in "
+                          "Meridian: timestamps are not fuzzed per client"));
   ASSERT_EQ(c.restricts.size(), 1u);
   EXPECT_EQ(c.restricts[0].flags, uint32_t{kNoPeer});
 }

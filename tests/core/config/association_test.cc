@@ -8,6 +8,7 @@ namespace meridian::config::testing {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 TEST(ConfigServerTest, AllClassicOptions) {
@@ -30,7 +31,8 @@ TEST(ConfigServerTest, AllClassicOptions) {
 
 TEST(ConfigServerTest, PoolPeerAndKinds) {
   Config c = parse("pool 0.pool.ntp.org iburst\npeer 192.0.2.7\nSERVER Time.Example.COM\n");
-  EXPECT_THAT(messages(c), IsEmpty());
+  EXPECT_THAT(messages(c), ElementsAre(HasSubstr(":2: peer 192.0.2.7: symmetric mode is not "
+                                                 "supported")));
   ASSERT_EQ(c.associations.size(), 3u);
   EXPECT_EQ(c.associations[0].kind, AssociationKind::kPool);
   EXPECT_EQ(c.associations[1].kind, AssociationKind::kPeer);
@@ -54,7 +56,9 @@ TEST(ConfigServerTest, AddressForms) {
 
 TEST(ConfigServerTest, MeridianPortAndNtpsecNts) {
   Config c = parse("server 127.0.0.1 port 10123 iburst\nserver time.cloudflare.com nts iburst\n");
-  EXPECT_THAT(messages(c), IsEmpty());
+  // `nts` is parsed but fatal until NTS exists (no silent downgrade; see no_effect_test.cc).
+  EXPECT_THAT(warnings(c), IsEmpty());
+  EXPECT_THAT(fatals(c), ElementsAre(HasSubstr(":2: server: 'nts' is not supported yet")));
   ASSERT_EQ(c.associations.size(), 2u);
   EXPECT_EQ(c.associations[0].port, 10123);
   EXPECT_TRUE(c.associations[1].nts);
@@ -110,16 +114,16 @@ TEST(ConfigServerTest, UnusableAddressSkipsTheLine) {
 TEST(ConfigServerTest, RecognisedButIgnoredOptionsWarn) {
   Config c = parse("server a.example autokey xleave ttl 5 mode 3 preempt iburst\n");
   EXPECT_THAT(warnings(c),
-              ElementsAre("/etc/ntp.conf:1: server: option 'autokey' ignored: Autokey is not "
-                          "supported",
-                          "/etc/ntp.conf:1: server: option 'xleave' ignored: interleaved mode is "
-                          "not supported",
-                          "/etc/ntp.conf:1: server: option 'ttl' ignored: only used by broadcast "
-                          "and manycast modes",
-                          "/etc/ntp.conf:1: server: option 'mode' ignored: only used by reference "
-                          "clocks",
-                          "/etc/ntp.conf:1: server: option 'preempt' ignored: pool associations "
-                          "are always preemptible"));
+              ElementsAre("/etc/ntp.conf:1: 'server autokey' has no effect in Meridian: Autokey "
+                          "is not supported",
+                          "/etc/ntp.conf:1: 'server xleave' has no effect in Meridian: "
+                          "interleaved mode is not supported",
+                          "/etc/ntp.conf:1: 'server ttl' has no effect in Meridian: only used by "
+                          "broadcast and manycast modes",
+                          "/etc/ntp.conf:1: 'server mode' has no effect in Meridian: only used by "
+                          "reference clocks",
+                          "/etc/ntp.conf:1: 'server preempt' has no effect in Meridian: pool "
+                          "associations are always preemptible"));
   ASSERT_EQ(c.associations.size(), 1u);
   EXPECT_TRUE(c.associations[0].iburst);
 }
@@ -177,7 +181,9 @@ TEST(ConfigRefclockTest, ClassicPseudoAddressAndFudge) {
   Config c = parse(
       "server 127.127.20.0 mode 17 prefer minpoll 4\n"
       "fudge 127.127.20.0 time1 -.000097 flag1 1 refid GPS stratum 0\n");
-  EXPECT_THAT(messages(c), IsEmpty());
+  EXPECT_THAT(messages(c), ElementsAre("/etc/ntp.conf:1: 'server 127.127.20.0' has no effect in "
+                                       "Meridian: reference clock drivers other than LOCAL "
+                                       "(127.127.1.u) are not supported; it will not be used"));
   ASSERT_EQ(c.refclocks.size(), 1u);
   const RefclockConfig& r = c.refclocks[0];
   EXPECT_EQ(r.driver, "127.127.20.0");
@@ -196,7 +202,8 @@ TEST(ConfigRefclockTest, NtpsecRefclockLine) {
       "flag1 prefer\n"
       "refclock shm unit 2 refid PPS noselect\n"
       "refclock local stratum 10\n");
-  EXPECT_THAT(messages(c), IsEmpty());
+  EXPECT_THAT(messages(c), ElementsAre(HasSubstr(":1: 'refclock nmea' has no effect in Meridian"),
+                                       HasSubstr(":2: 'refclock shm' has no effect in Meridian")));
   ASSERT_EQ(c.refclocks.size(), 2u);
   EXPECT_EQ(c.refclocks[0].driver, "nmea");
   EXPECT_EQ(c.refclocks[0].unit, 0);

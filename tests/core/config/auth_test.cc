@@ -14,7 +14,12 @@ TEST(ConfigAuthTest, KeysTrustedRequestControl) {
   MemoryFileSource files;
   files.add("/etc/ntp/keys", "1 M secret\n2 SHA1 0123456789abcdef0123456789abcdef01234567\n");
   Config c = parse("keys /etc/ntp/keys\ntrustedkey 1 2\nrequestkey 1\ncontrolkey 2\n", files);
-  EXPECT_THAT(messages(c), IsEmpty());
+  // Parsed and kept, but Meridian answers no request they would guard: said so.
+  EXPECT_THAT(messages(c),
+              ElementsAre("/etc/ntp.conf:3: 'requestkey' has no effect in Meridian: mode 7 "
+                          "(ntpdc) requests are never answered",
+                          "/etc/ntp.conf:4: 'controlkey' has no effect in Meridian: mode 6 writes "
+                          "(ntpq :config, setvar, traps) are refused to everyone"));
   EXPECT_EQ(c.keys_file, "/etc/ntp/keys");
   EXPECT_THAT(c.trusted_keys, ElementsAre(1u, 2u));
   EXPECT_EQ(c.request_key, 1u);
@@ -70,7 +75,9 @@ TEST(ConfigAuthTest, RequestkeyControlkeyErrorsAreNotFatal) {
                           "/etc/ntp.conf:2: controlkey: key id 'abc' is not an integer; line "
                           "ignored",
                           "/etc/ntp.conf:3: controlkey: missing key id; line ignored",
-                          "/etc/ntp.conf:4: requestkey: extra '8' ignored"));
+                          "/etc/ntp.conf:4: requestkey: extra '8' ignored",
+                          "/etc/ntp.conf:4: 'requestkey' has no effect in Meridian: mode 7 "
+                          "(ntpdc) requests are never answered"));
   EXPECT_FALSE(c.has_fatal());
   EXPECT_EQ(c.request_key, 7u);
   EXPECT_FALSE(c.control_key);

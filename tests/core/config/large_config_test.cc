@@ -26,7 +26,7 @@ std::string generate(int lines) {
         text += fmt::format("restrict 2001:db8:{:x}::/48 kod limited noquery\n", i);
         break;
       case 3:
-        text += fmt::format("tinker panic 0 stepout {} dispersion 50000000.0\n", i);
+        text += fmt::format("tinker panic 0 stepout {} step 0.5\n", i);
         break;
       default:
         text += fmt::format("\t  # comment line {} with ünïcödé\r\n", i);

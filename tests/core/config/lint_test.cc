@@ -50,9 +50,9 @@ TEST(LintTest, FindingsAreWarnings) {
 TEST(LintTest, PoolWithDefaultNopeerAndNoRestrictSource) {
   EXPECT_THAT(lint(std::string(kClean) + "pool 2.pool.ntp.org iburst\n"),
               ElementsAre("/etc/ntp.conf:1: restrict default has nopeer and there is no "
-                          "'restrict source' line: servers from 'pool 2.pool.ntp.org' "
-                          "(/etc/ntp.conf:5) will be refused; add 'restrict source' with the "
-                          "default's flags minus nopeer"));
+                          "'restrict source' line: classic ntpd would refuse the servers from "
+                          "'pool 2.pool.ntp.org' (/etc/ntp.conf:5) (Meridian does not); add "
+                          "'restrict source' with the default's flags minus nopeer"));
   // The same with `ignore`, and only for the IPv6 default.
   EXPECT_THAT(lint("restrict -4 default kod\nrestrict -6 default ignore\nrestrict 127.0.0.1\n"
                    "pool p.example iburst\n"),
@@ -71,11 +71,11 @@ TEST(LintTest, ServerRepliesDroppedByDefaultIgnore) {
   const std::string base = "restrict default ignore\nrestrict 127.0.0.1\nrestrict ::1\n";
   EXPECT_THAT(lint(base + "server 192.0.2.1 iburst\nserver b.example iburst\n"),
               ElementsAre("/etc/ntp.conf:4: server 192.0.2.1: its replies match 'restrict ... "
-                          "ignore' (/etc/ntp.conf:1) and will be dropped; add 'restrict source' "
-                          "or a rule for it",
+                          "ignore' (/etc/ntp.conf:1), which classic ntpd applies to them "
+                          "(Meridian does not); add 'restrict source' or a rule for it",
                           "/etc/ntp.conf:5: server b.example: its replies match 'restrict ... "
-                          "ignore' (/etc/ntp.conf:1) and will be dropped; add 'restrict source' "
-                          "or a rule for it"));
+                          "ignore' (/etc/ntp.conf:1), which classic ntpd applies to them "
+                          "(Meridian does not); add 'restrict source' or a rule for it"));
   EXPECT_THAT(lint(base + "restrict 192.0.2.0/24 nomodify\nserver 192.0.2.1 iburst\n"), IsEmpty());
   EXPECT_THAT(lint(base + "restrict source\nserver b.example iburst\n"), IsEmpty());
 }
@@ -122,13 +122,6 @@ TEST(LintTest, NonContiguousMask) {
   EXPECT_THAT(lint(std::string(kClean) + "restrict h.example mask 255.255.0.255\n"),
               ElementsAre(HasSubstr("mask 255.255.0.255 is not contiguous")));
   EXPECT_THAT(lint(std::string(kClean) + "restrict 10.0.0.0 mask 255.255.0.0\n"), IsEmpty());
-}
-
-TEST(LintTest, LimitedWithoutMonitor) {
-  EXPECT_THAT(lint(std::string(kClean) + "disable monitor\n"),
-              ElementsAre("/etc/ntp.conf:1: restrict: 'limited'/'kod' have no effect with "
-                          "'disable monitor'"));
-  EXPECT_THAT(lint(std::string(kClean) + "enable monitor\n"), IsEmpty());
 }
 
 TEST(LintTest, ServerWithoutIburst) {
@@ -178,14 +171,6 @@ TEST(LintTest, KeysReferencedButNotDefined) {
               ElementsAre("/etc/ntp.conf:6: controlkey 1 is used but no 'keys' file is configured",
                           "/etc/ntp.conf:5: trustedkey: key 1 is used but no 'keys' file is "
                           "configured"));
-}
-
-TEST(LintTest, UnsupportedReferenceClocks) {
-  EXPECT_THAT(lint(std::string(kClean) + "server 127.127.20.0\nrefclock gpsd unit 1\n"),
-              ElementsAre("/etc/ntp.conf:5: reference clock 127.127.20.0 (unit 0) is not "
-                          "supported by Meridian; it will not be used",
-                          "/etc/ntp.conf:6: reference clock gpsd (unit 1) is not supported by "
-                          "Meridian; it will not be used"));
 }
 
 TEST(LintTest, LocalClockBelowStratumTenNextToServers) {

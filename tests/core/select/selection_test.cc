@@ -373,5 +373,25 @@ TEST(SelectionTest, ResultDoesNotDependOnInputOrder) {
   EXPECT_EQ(tallies(backward), "+x*+");
 }
 
+// Issue 11: two good servers whose filters hold stages for missed polls
+// have a large λ (ε counts MAXDISP for those stages) but narrow correctness
+// intervals (their samples' own dispersion); a liar 0.5 s off with a small
+// λ must stay a falseticker. With λ as the interval it would be a
+// truechimer and, with the smallest λ, the system peer.
+TEST(Selection, MissedPollsDoNotWidenTheCorrectnessInterval) {
+  auto cs = make({{.offset_s = 0.0, .distance_s = 0.94},
+                  {.offset_s = 0.0003, .distance_s = 0.94},
+                  {.offset_s = 0.5, .distance_s = 0.003}});
+  cs[0].interval_s = 0.003;
+  cs[1].interval_s = 0.003;
+  const Selection with_intervals = select_sources(cs, SelectOptions{});
+  ASSERT_TRUE(with_intervals.system_peer.has_value());
+  EXPECT_NE(*with_intervals.system_peer, 2u);
+  EXPECT_EQ(with_intervals.tally[2], Tally::kFalseticker);
+  cs[0].interval_s = cs[1].interval_s = 0;  // λ as the interval: the old behaviour
+  const Selection with_lambda = select_sources(cs, SelectOptions{});
+  EXPECT_EQ(with_lambda.system_peer, std::optional<size_t>(2));
+}
+
 }  // namespace
 }  // namespace meridian::select

@@ -287,5 +287,38 @@ TEST(ClockFilterTest, StalenessRateSurvivesClear) {
   EXPECT_TRUE(f.add(sample(0, 0.0011, 64), 64));  // 0.001 + 2·1e-6·64 > 0.0011
 }
 
+// The reference ntpd's rule (set_age_limit, used with the RFC 5905
+// discipline): at poll 1024 s a fast sample stays the pure minimum-delay
+// output for 8 polls (2¼ h); once it is older than the limit (2048 s) any
+// younger valid sample goes first, so a fresh one is handed out again.
+TEST(ClockFilterTest, AgeLimitRetiresAnOldMinimumDelaySample) {
+  for (const double limit : {0.0, 2048.0}) {
+    SCOPED_TRACE(limit);
+    ClockFilter f;
+    f.set_age_limit(limit);
+    EXPECT_TRUE(f.add(sample(0.001, 0.0010, 0), 0));  // the fastest sample of the day
+    int handed_out = 0;
+    for (int k = 1; k <= 7; ++k) {
+      const double t = 1024.0 * k;
+      if (f.add(sample(0.002, 0.0015, t), t)) ++handed_out;
+    }
+    // Without a limit nothing newer goes out while the fast one is in the
+    // register; with 2048 s, from the poll at which it is 3072 s old on.
+    EXPECT_EQ(handed_out, limit > 0 ? 5 : 0);
+    if (limit > 0) {
+      EXPECT_EQ(f.output(7168)->offset_s, 0.002);
+    }
+  }
+}
+
+TEST(ClockFilterTest, AgeLimitSurvivesClear) {
+  ClockFilter f;
+  f.set_age_limit(100);
+  f.clear();
+  f.add(sample(0, 0.001, 0), 0);
+  EXPECT_FALSE(f.add(sample(0, 0.002, 64), 64));
+  EXPECT_TRUE(f.add(sample(0, 0.002, 128), 128));  // the fast one is 128 s old now
+}
+
 }  // namespace
 }  // namespace meridian::source
