@@ -15,6 +15,7 @@
 #include "daemon/default_config.h"
 #include "daemon/drift_file.h"
 #include "daemon/leap_file.h"
+#include "daemon/fast_path.h"
 #include "daemon/logger.h"
 #include "daemon/name_lookups.h"
 #include "daemon/server_loop.h"
@@ -169,10 +170,43 @@ int run_ntpd(const Options& o) {
     log.error(core.error().message);
     return 1;
   }
-  ServerLoop loop(cfg, LoopSettings{o.port, o.family}, **clock, **core, log);
+  // `threads N` / --threads N: the multi-threaded fast path (fast_path.h).
+  const int threads = o.threads.value_or(cfg.threads.value_or(0));
+  bool want_fast_path = threads > 0;
+  if (want_fast_path && !cfg.interfaces.empty()) {
+    log.warning(
+        "threads: not combined with interface rules yet; serving from the main thread only");
+    want_fast_path = false;
+  }
+  ServerLoop loop(cfg, LoopSettings{o.port, o.family, want_fast_path}, **clock, **core, log);
   if (auto s = loop.open(); !s) {
     log.error(s.error().message);
     return 1;
+  }
+  std::unique_ptr<FastPath> fast_path;
+  if (want_fast_path) {
+    auto fp = FastPath::open(cfg, threads, loop.bound(), log);
+    if (!fp) {
+      log.warning(fmt::format("threads {}: {}; serving from the main thread only", threads,
+                              fp.error().message));
+    } else {
+      fast_path = std::move(*fp);
+    }
+  }
+  // What the workers read: the server view and how our clock relates to
+  // CLOCK_REALTIME (0 for the system clock), republished on every view
+  // refresh and loop iteration.
+  const auto publish_view = [&] {
+    if (!fast_path) return;
+    const bool kernel_timescale = (*clock)->name() == "system" || (*clock)->name() == "readonly";
+    fast_path->publish(PublishedState{
+        (*core)->view(),
+        kernel_timescale ? time::NtpDuration() : (*clock)->now() - platform::read_realtime()});
+  };
+  publish_view();
+  loop.on_view_refresh(publish_view);
+  if (fast_path) {
+    loop.add_statistics_from([&](control::ServerStatistics& st) { fast_path->add_statistics(st); });
   }
 
   // The client: upstream servers, selection, discipline. Created when the
@@ -268,6 +302,13 @@ int run_ntpd(const Options& o) {
     }
     const bool keep_limiter = fresh.discard == cfg.discard && fresh.mru == cfg.mru;
     (*core)->reconfigure(std::move(*policy), keep_limiter);
+    if (fast_path) {
+      if (auto st = fast_path->reconfigure(fresh, keep_limiter, log); !st)
+        log.error(
+            fmt::format("reload: workers keep their previous policy: {}", st.error().message));
+      if (o.threads.value_or(fresh.threads.value_or(0)) != threads)
+        log.notice("reload: a changed `threads` takes effect at the next start");
+    }
     cfg = std::move(fresh);
     stats.reconfigure(cfg);
     UpstreamChanges changes;
@@ -354,10 +395,24 @@ int run_ntpd(const Options& o) {
   SignalFlags flags;
   install_signal_handlers(flags);
   ServiceStatus service_status(platform::service_notifier(), **core, [&] { return client.get(); });
-  loop.on_tick([&](int64_t now_ns) { return service_status.tick(now_ns); });
-  service.confine(cfg);  // last: after binding, the drop, daemonising, the pidfile
+  loop.on_tick([&](int64_t now_ns) {
+    publish_view();
+    return service_status.tick(now_ns);
+  });
+  service.confine(cfg,
+                  fast_path != nullptr);  // last: after binding, the drop, daemonising, the pidfile
+  if (fast_path) {
+    // Started after the privilege drop and seccomp, so every worker inherits
+    // both (credentials and filters are copied into new threads).
+    if (auto st = fast_path->start(); !st) {
+      log.error(st.error().message);
+      return 1;
+    }
+    log.info(fmt::format("fast path: {} worker thread(s) answer client requests", threads));
+  }
   service.ready(service_status.initial(platform::read_monotonic_ns()));
   const int status = loop.run(flags);
+  if (fast_path) fast_path->stop();
   save_drift(true);
   service.finish();
   return status;

@@ -22,7 +22,8 @@ enum LongOnly {
   kVirtualFreq,
   kHelp,
   kVersion,
-  kNoSeccomp
+  kNoSeccomp,
+  kThreads
 };
 
 }  // namespace
@@ -31,7 +32,7 @@ std::string usage() {
   return "usage: ntpd [-46dgnNqx] [-c conffile] [-l logfile] [-p pidfile] [-u user[:group]]\n"
          "            [--port N] [--check] [--print-default-config]\n"
          "            [--clock system|virtual|readonly] [--clock-offset S] [--clock-freq-ppm P]\n"
-         "            [--no-seccomp]\n";
+         "            [--no-seccomp] [--threads N]\n";
 }
 
 Result<Options> parse_options(const std::vector<std::string>& args) {
@@ -47,6 +48,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {"no-seccomp", no_argument, nullptr, kNoSeccomp},
+      {"threads", required_argument, nullptr, kThreads},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -92,6 +94,12 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       case 'x':
         o.slew_only = true;
         break;
+      case kThreads: {
+        auto v = platform::parse_integer(optarg, "--threads", 1, 256);
+        if (!v) return v.error();
+        o.threads = static_cast<int>(*v);
+        break;
+      }
       case kPort: {
         auto v = platform::parse_integer(optarg, "--port", 1, 65535);
         if (!v) return v.error();

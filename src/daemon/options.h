@@ -25,6 +25,7 @@ struct Options {
   bool high_priority = false;                 // -N
   bool seccomp = true;                        // --no-seccomp turns the allow-list off
   uint16_t port = 123;                        // --port: listen port (and upstream default)
+  std::optional<int> threads;                 // --threads N: fast-path workers (overrides ntp.conf)
   bool check_only = false;                    // --check: validate + lint the config, exit
   bool print_default_config = false;
   std::string clock = "system";  // --clock system|virtual|readonly

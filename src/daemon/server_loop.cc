@@ -110,7 +110,7 @@ Status ServerLoop::open() {
   std::string last_error;
   for (const auto& w : wildcards) {
     if (settings_.family && *settings_.family != w.family) continue;
-    auto s = platform::UdpSocket::bind(net::Endpoint{w.any, settings_.port});
+    auto s = platform::UdpSocket::bind(net::Endpoint{w.any, settings_.port}, settings_.reuse_port);
     if (!s) {
       // No IPv6 stack (ipv6.disable=1) is not fatal: log once, serve IPv4.
       log_.warning(fmt::format("cannot listen on {}: {}",
@@ -168,6 +168,11 @@ void ServerLoop::tell_client_our_addresses() {
 }
 
 void ServerLoop::refresh_view() {
+  update_view();
+  if (view_hook_) view_hook_();
+}
+
+void ServerLoop::update_view() {
   // The local clock driver (`server 127.127.1.0` + `fudge … stratum N`)
   // makes us a synchronised island; otherwise, until the client side
   // synchronises us, we tell clients not to use us.
@@ -353,6 +358,7 @@ control::ServerStatistics ServerLoop::statistics(double now_s) const {
   st.kod_sent = core_.count(Outcome::kKissRate);
   st.processed = core_.count(Outcome::kReplied) + core_.count(Outcome::kKissRate) +
                  core_.count(Outcome::kKissDeny);
+  if (statistics_source_) statistics_source_(st);
   return st;
 }
 

@@ -32,6 +32,7 @@ void install_signal_handlers(SignalFlags& flags);
 struct LoopSettings {
   uint16_t port = 123;
   std::optional<net::Family> family;  // -4 / -6
+  bool reuse_port = false;            // SO_REUSEPORT: the `threads` fast path shares the port
 };
 
 class ServerLoop {
@@ -82,6 +83,12 @@ class ServerLoop {
   void after_client_event(ClientObserver observer) { client_observer_ = std::move(observer); }
   // The server counters since start (mode 6 ss_* variables, sysstats).
   control::ServerStatistics statistics(double now_s) const;
+  // Counters kept elsewhere (the fast-path workers), added to statistics().
+  void add_statistics_from(std::function<void(control::ServerStatistics&)> source) {
+    statistics_source_ = std::move(source);
+  }
+  // Called after every refresh of the server view (the fast path republishes it).
+  void on_view_refresh(std::function<void()> hook) { view_hook_ = std::move(hook); }
 
  private:
   void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
@@ -95,6 +102,7 @@ class ServerLoop {
   void rescan_interfaces();
   void tell_client_our_addresses();  // for the client's timing-loop check
   void refresh_view();
+  void update_view();
   void run_client(double now_s);
   void run_upstreams(double now_s);
 
@@ -130,6 +138,8 @@ class ServerLoop {
   std::vector<Periodic> periodic_;
   ClientObserver client_observer_;
   std::function<int64_t(int64_t)> tick_hook_;
+  std::function<void(control::ServerStatistics&)> statistics_source_;
+  std::function<void()> view_hook_;
   double last_synchronised_s_ = started_s_;  // monotonic; for `tos orphanwait`
   bool orphan_ = false;
   bool sync_refusal_logged_ = false;  // kernel sync-status refusals: logged once

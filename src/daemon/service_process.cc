@@ -94,17 +94,15 @@ void ServiceProcess::prepare_for_user(const std::vector<std::string>& written_la
   }
 }
 
-void ServiceProcess::confine(const config::Config& config) {
+void ServiceProcess::confine(const config::Config& /*config*/, bool threads) {
   if (!options_.seccomp) {
     log_.info("seccomp filter off (--no-seccomp)");
     return;
   }
-  // `threads N` has no effect yet (one thread serves), so it does not turn
-  // the filter off; the fast path will have to bring its own allow-list.
-  (void)config;
   platform::SeccompReport report;
   report.syslog = log_.to_syslog();
   report.fd = log_.fd() >= 0 ? log_.fd() : 2;
+  report.threads = threads;
   auto allowed = platform::install_seccomp_filter(report);
   if (!allowed) {
     // A kernel without seccomp should not stop time service.

@@ -31,7 +31,8 @@ class ServiceProcess {
   // `written_later`: files the daemon rewrites while running (driftfile);
   // with -u they must stay writable for the user.
   Status start(const std::vector<std::string>& written_later);
-  void confine(const config::Config& config);
+  // `threads`: worker threads will be started afterwards (the filter allows that).
+  void confine(const config::Config& config, bool threads = false);
   // Logs "ready: STATUS"; READY=1 with a STATUS line (sd_notify no-op without NOTIFY_SOCKET).
   void ready(const std::string& status);
   void finish();

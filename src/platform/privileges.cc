@@ -187,4 +187,14 @@ bool directory_writable_by(const std::string& path, const TargetUser& user) {
   return (st.st_mode & need) == need;
 }
 
+Status drop_thread_capabilities() {
+  cap_t none = cap_init();
+  if (none == nullptr) return os_error("cap_init", errno);
+  const int set = cap_set_proc(none);  // this thread only (no libpsx)
+  const int set_errno = errno;
+  cap_free(none);
+  if (set != 0) return os_error("cap_set_proc", set_errno);
+  return {};
+}
+
 }  // namespace meridian::platform

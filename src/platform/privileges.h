@@ -41,6 +41,11 @@ struct DropOutcome {
 // (and group); otherwise an error.
 Result<DropOutcome> drop_privileges(const TargetUser& user);
 
+// Clears every capability of the calling thread only (capset acts per
+// thread): the fast path's workers need none, so a worker cannot set the
+// clock or bind privileged ports even while the main thread can.
+Status drop_thread_capabilities();
+
 // Hands a file the daemon created as root (pidfile) or will rewrite
 // (driftfile) to the user, so it stays writable after the drop.
 // A missing file is not an error.

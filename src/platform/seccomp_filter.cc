@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -322,6 +323,25 @@ class Filter {
     }
     return 1;
   }
+  // Allows `name` only when (argument `arg` & mask) == value.
+  Result<int> allow_masked(const char* name, unsigned arg, uint64_t mask, uint64_t value) {
+    const int nr = seccomp_syscall_resolve_name(name);
+    if (nr < 0) return 0;
+    const scmp_arg_cmp cmp{arg, SCMP_CMP_MASKED_EQ, mask, value};
+    return add(nr, &cmp, 1, name);
+  }
+  // Makes `name` fail with `error` (no trap, no log line).
+  Status fail_with(const char* name, int error) {
+    const int nr = seccomp_syscall_resolve_name(name);
+    if (nr < 0) return {};
+    if (const int rc = seccomp_rule_add_array(ctx_, SCMP_ACT_ERRNO(static_cast<uint32_t>(error)),
+                                              nr, 0, nullptr);
+        rc != 0) {
+      return make_error(ErrorCode::kIo,
+                        fmt::format("seccomp: cannot refuse {}: {}", name, std::strerror(-rc)));
+    }
+    return {};
+  }
 
  private:
   Result<int> add(int nr, const scmp_arg_cmp* cmp, unsigned n, const char* name) {
@@ -359,6 +379,18 @@ Result<int> install_seccomp_filter(const SeccompReport& where) {
   if (auto s = count(filter.allow("kill", 0, {self})); !s) return s.error();
   if (auto s = count(filter.allow("tgkill", 0, {self})); !s) return s.error();
 #endif
+  if (where.threads) {
+    // Worker threads (DESIGN.md §5's opt-in fast path): threads only, no fork.
+    if (auto s = count(filter.allow_masked("clone", 0, CLONE_THREAD, CLONE_THREAD)); !s)
+      return s.error();
+#ifndef MERIDIAN_SANITIZER_RUNTIME
+    if (auto s = filter.fail_with("clone3", ENOSYS); !s) return s.error();
+#endif
+    // capset: each worker clears its own capabilities (it can only lower them).
+    for (const char* name : {"set_robust_list", "rseq", "capget", "capset"}) {
+      if (auto s = count(filter.allow(name)); !s) return s.error();
+    }
+  }
   // Sockets: UDP/TCP for NTP and DNS, AF_UNIX for syslog and nscd,
   // netlink for interface scans. Nothing else (no raw or packet sockets).
   if (auto s = count(filter.allow("socket", 0, {AF_INET, AF_INET6, AF_UNIX, AF_NETLINK})); !s)

@@ -1,8 +1,8 @@
-// ntpd's seccomp allow-list (single-thread mode): after start-up the daemon
-// may make only the system calls its steady state needs — the poll loop,
-// UDP I/O, clock reading and discipline, randomness, driftfile/stats writes
-// and config re-reads, name resolution, interface rescans, syslog, malloc,
-// signals, exit (and the sanitizer runtime's needs in ASan/UBSan builds).
+// ntpd's seccomp allow-list (single-thread mode, and worker threads with `threads N`): after
+// start-up the daemon may make only the system calls its steady state needs — the poll loop, UDP
+// I/O, clock reading and discipline, randomness, driftfile/stats writes and config re-reads, name
+// resolution, interface rescans, syslog, malloc, signals, exit (and the sanitizer runtime's needs
+// in ASan/UBSan builds).
 //
 // Anything else traps (SCMP_ACT_TRAP → SIGSYS). The handler writes
 //   "seccomp: forbidden system call N (name)"
@@ -31,6 +31,13 @@ struct SeccompReport {
   // (stderr if that fails).
   bool syslog = false;
   std::string syslog_path = "/dev/log";
+  // `threads N`: the fast path's workers are created after the filter is
+  // loaded (so they inherit it): allow clone() only with CLONE_THREAD (a
+  // thread, never a new process), clone3 fails with ENOSYS (its flags are
+  // behind a pointer the filter cannot read; glibc then uses clone), and
+  // the calls a new glibc thread makes (set_robust_list, rseq), and capset
+  // (each worker clears its own capabilities).
+  bool threads = false;
 };
 
 // Installs the SIGSYS handler, then loads the filter (which also sets

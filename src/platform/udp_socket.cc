@@ -78,10 +78,15 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
   return *this;
 }
 
-Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local) {
+Result<UdpSocket> UdpSocket::bind(const net::Endpoint& local, bool reuse_port) {
   auto fd = open_datagram_socket(local.address.family());
   if (!fd) return fd.error();
   UdpSocket sock(*fd);
+  if (reuse_port) {
+    const int one = 1;
+    if (setsockopt(*fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+      return socket_error("SO_REUSEPORT", errno);
+  }
   sockaddr_storage ss{};
   const socklen_t len = to_sockaddr(local, ss);
   if (::bind(*fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {

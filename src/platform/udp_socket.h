@@ -36,7 +36,9 @@ class UdpSocket {
   // Opens and binds to `local` (port 0 = any free port). IPv6 sockets are
   // IPV6_V6ONLY. Fails with kUnavailable for EADDRINUSE, kPermissionDenied
   // for EACCES (privileged port), kUnsupported when the family is missing.
-  static Result<UdpSocket> bind(const net::Endpoint& local);
+  // `reuse_port` sets SO_REUSEPORT first (the `threads` fast path shares the
+  // port between the main thread's socket and the workers').
+  static Result<UdpSocket> bind(const net::Endpoint& local, bool reuse_port = false);
   // Opens a socket of `peer`'s family and connect()s it: the kernel binds it
   // to a random ephemeral port (Linux randomises UDP autobind) and from then
   // on delivers only datagrams from exactly `peer`'s address and port

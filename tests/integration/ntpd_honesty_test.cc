@@ -79,31 +79,30 @@ TEST_F(NtpdHonesty, NoEffectDirectivesAreNamedAtCheckAndAtStartInTheLog) {
   const std::string log = dir_ + "/ntpd.log";
   const std::string conf = write_config(
       "noop.conf", fmt::format("server 127.127.1.0\nfudge 127.127.1.0 stratum 5\n"
-                               "restrict default nomodify\nthreads 4\ntinker huffpuff 7200\n"
+                               "restrict default nomodify\nenable monitor\ntinker huffpuff 7200\n"
                                "logfile {}\n",
                                log));
   const Completed check = testing::run_command({kBin + "/ntpd", "--check", "-c", conf}, dir_);
   EXPECT_EQ(check.status, 0) << check.err;  // warnings never fail the check
-  const std::string threads = conf + ":4: warning: 'threads' has no effect in Meridian: ";
+  const std::string monitor = conf + ":4: warning: 'enable monitor' has no effect in Meridian: ";
   const std::string huffpuff = conf + ":5: warning: 'tinker huffpuff' has no effect in Meridian: ";
-  EXPECT_NE(check.err.find(threads), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find(monitor), std::string::npos) << check.err;
   EXPECT_NE(check.err.find(huffpuff), std::string::npos) << check.err;
 
   testing::Process ntpd(
       {kBin + "/ntpd", "-n", "-c", conf, "--port", std::to_string(port_), "--clock", "virtual"},
       dir_);
   // Said on stderr before anything else, and kept in the logfile.
-  ASSERT_TRUE(ntpd.wait_for_stderr(threads, 10)) << ntpd.stderr_text();
+  ASSERT_TRUE(ntpd.wait_for_stderr(monitor, 10)) << ntpd.stderr_text();
   bool logged = false;
   for (int i = 0; i < 100 && !logged; ++i) {
     const std::string text = read(log);
-    logged = text.find(threads) != std::string::npos && text.find("ready: ") != std::string::npos;
+    logged = text.find(monitor) != std::string::npos && text.find("ready: ") != std::string::npos;
     if (!logged) usleep(100'000);
   }
   const std::string text = read(log);
-  EXPECT_NE(text.find(threads), std::string::npos) << text;
+  EXPECT_NE(text.find(monitor), std::string::npos) << text;
   EXPECT_NE(text.find(huffpuff), std::string::npos) << text;
-  // `threads 4` does nothing yet, so it must not turn the seccomp filter off.
   EXPECT_NE(text.find("seccomp filter active"), std::string::npos) << text;
   ntpd.signal(SIGTERM);
   EXPECT_EQ(ntpd.wait(5), 0);

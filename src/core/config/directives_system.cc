@@ -98,8 +98,6 @@ void parse_threads(ParseContext& ctx, const Statement& st) {
   if (!args.done()) {
     ctx.warning(args.line(), fmt::format("threads: extra '{}' ignored", args.peek().text));
   }
-  ctx.no_effect(st.line, "threads",
-                "the multi-threaded fast server path is not implemented yet; one thread serves");
   ctx.config().threads = static_cast<int>(*n);
   ctx.set_location("threads", st.line);
 }

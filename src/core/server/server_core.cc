@@ -1,13 +1,15 @@
 #include "core/server/server_core.h"
 
+#include <algorithm>
+
 #include "core/access/access_decision.h"
 #include "core/auth/mac.h"
 
 namespace meridian::server {
 
-std::optional<std::vector<std::byte>> ServerCore::drop(Outcome why) {
+size_t ServerCore::drop(Outcome why) {
   ++counters_[static_cast<size_t>(why)];
-  return std::nullopt;
+  return 0;
 }
 
 access::AccessDecision ServerCore::control_access(const net::Endpoint& client) {
@@ -21,6 +23,15 @@ std::optional<std::vector<std::byte>> ServerCore::handle(std::span<const std::by
                                                          const net::Endpoint& client,
                                                          time::NtpTime rx, time::NtpTime tx,
                                                          double now_s) {
+  std::array<std::byte, kMaxReplySize> buffer;
+  const size_t n = handle_into(datagram, client, rx, tx, now_s, buffer);
+  if (n == 0) return std::nullopt;
+  return std::vector<std::byte>(buffer.begin(), buffer.begin() + static_cast<ptrdiff_t>(n));
+}
+
+size_t ServerCore::handle_into(std::span<const std::byte> datagram, const net::Endpoint& client,
+                               time::NtpTime rx, time::NtpTime tx, double now_s,
+                               std::span<std::byte> out) {
   ++received_;
   auto header = wire::parse_header(datagram);
   if (!header) return drop(Outcome::kDroppedMalformed);
@@ -77,21 +88,29 @@ std::optional<std::vector<std::byte>> ServerCore::handle(std::span<const std::by
   // Mode 1 gets a stateless mode-2 answer (classic); no association is made here.
   const Answer a = answer_request(*header, admission, view_, rx, tx, true);
   if (!a.has_reply()) return drop(a.outcome);
+  if (out.size() < kMaxReplySize) return drop(Outcome::kDroppedMalformed);  // caller's bug
+  const bool crypto_nak = decision.action == access::AccessAction::kCryptoNak;
+  if (!crypto_nak && !verified.ok()) {
+    // The common case: a plain 48-byte reply, written in place.
+    wire::serialize_header_to(a.header, out.first<wire::kHeaderSize>());
+    ++counters_[static_cast<size_t>(a.outcome)];
+    return wire::kHeaderSize;
+  }
   std::vector<std::byte> reply = serialize_reply(a.header);
-
-  if (decision.action == access::AccessAction::kCryptoNak) {
+  if (crypto_nak) {
     // RFC 5905 §7.4: the client's MAC failed; tell it so (4 bytes < its MAC).
     ++counters_[static_cast<size_t>(Outcome::kKissDeny)];
-    return auth::append_crypto_nak(std::move(reply));
-  }
-  if (verified.ok()) {
+    reply = auth::append_crypto_nak(std::move(reply));
+  } else {
     auto signed_reply =
         auth::append_mac(std::move(reply), verified.key_id, policy_.keys, *policy_.mac_engine);
-    if (!signed_reply) return drop(Outcome::kDroppedAuth);
+    if (!signed_reply || signed_reply->size() > out.size()) return drop(Outcome::kDroppedAuth);
     reply = std::move(*signed_reply);
+    ++counters_[static_cast<size_t>(a.outcome)];
   }
-  ++counters_[static_cast<size_t>(a.outcome)];
-  return reply;
+  if (reply.size() > out.size()) return 0;
+  std::copy(reply.begin(), reply.end(), out.begin());
+  return reply.size();
 }
 
 }  // namespace meridian::server

@@ -54,6 +54,13 @@ class ServerCore {
   std::optional<std::vector<std::byte>> handle(std::span<const std::byte> datagram,
                                                const net::Endpoint& client, time::NtpTime rx,
                                                time::NtpTime tx, double now_s);
+  // The same decision, the reply written into `out`; returns its length (0:
+  // no reply). Allocates nothing for unauthenticated requests (the fast
+  // path's per-packet call); signed replies and crypto-NAKs still build a
+  // vector. REQUIRES: out.size() >= kMaxReplySize.
+  static constexpr size_t kMaxReplySize = 128;  // 48 + key id + the longest digest (20)
+  size_t handle_into(std::span<const std::byte> datagram, const net::Endpoint& client,
+                     time::NtpTime rx, time::NtpTime tx, double now_s, std::span<std::byte> out);
 
   // Mode 6 (answered by control/, not here): the restrict decision for
   // `client` (`noquery`, `nomodify`, `nomrulist`); counts it as kControl.
@@ -68,7 +75,7 @@ class ServerCore {
   const access::RestrictTable& restrict_table() const { return policy_.restrict; }
 
  private:
-  std::optional<std::vector<std::byte>> drop(Outcome why);
+  size_t drop(Outcome why);
 
   ServerPolicy policy_;
   ServerView view_;

@@ -125,6 +125,26 @@ void serialize_header(const NtpHeader& h, std::vector<std::byte>& out) {
   w.u64(h.transmit.raw());
 }
 
+void serialize_header_to(const NtpHeader& h, std::span<std::byte, kHeaderSize> out) {
+  size_t at = 0;
+  const auto put = [&](uint64_t v, size_t bytes) {
+    for (size_t i = bytes; i-- > 0;) out[at++] = static_cast<std::byte>((v >> (8 * i)) & 0xff);
+  };
+  put(static_cast<uint8_t>((static_cast<uint8_t>(h.leap) & 0x3) << 6 | (h.version & 0x7) << 3 |
+                           (static_cast<uint8_t>(h.mode) & 0x7)),
+      1);
+  put(h.stratum, 1);
+  put(static_cast<uint8_t>(h.poll), 1);
+  put(static_cast<uint8_t>(h.precision), 1);
+  put(h.root_delay.raw(), 4);
+  put(h.root_dispersion.raw(), 4);
+  put(h.reference_id, 4);
+  put(h.reference.raw(), 8);
+  put(h.origin.raw(), 8);
+  put(h.receive.raw(), 8);
+  put(h.transmit.raw(), 8);
+}
+
 std::vector<std::byte> serialize_packet(const NtpPacket& p) {
   std::vector<std::byte> out;
   out.reserve(kHeaderSize + 64);

@@ -92,6 +92,8 @@ Result<NtpHeader> parse_header(std::span<const std::byte> datagram);
 Result<NtpPacket> parse_packet(std::span<const std::byte> datagram);
 
 void serialize_header(const NtpHeader& header, std::vector<std::byte>& out);
+// The same 48 bytes into a caller's buffer (no allocation: the server fast path).
+void serialize_header_to(const NtpHeader& header, std::span<std::byte, kHeaderSize> out);
 // REQUIRES: every extension value is a multiple of 4 bytes and at least 12
 // (on-wire field ≥ 16 bytes); anything shorter is zero-padded up to that.
 std::vector<std::byte> serialize_packet(const NtpPacket& packet);

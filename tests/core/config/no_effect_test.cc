@@ -50,7 +50,6 @@ constexpr NoEffectCase kNoEffect[] = {
     {"enable bclient", "enable bclient"},
     {"enable calibrate", "enable calibrate"},
     {"enable pps", "enable pps"},
-    {"threads 4", "threads"},
     {"statistics clockstats", "statistics clockstats"},
     {"filegen rawstats file raw type day enable", "filegen rawstats"},
     {"restrict 192.0.2.1 lowpriotrap", "restrict lowpriotrap"},

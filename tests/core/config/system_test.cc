@@ -127,10 +127,8 @@ TEST(ConfigEnableTest, EnableDisableEveryFlag) {
 
 TEST(ConfigThreadsTest, MeridianExtension) {
   Config c = parse("threads 4\n");
-  // Checked, but the fast path does not exist yet: said so.
-  EXPECT_THAT(messages(c), ElementsAre("/etc/ntp.conf:1: 'threads' has no effect in Meridian: the "
-                                       "multi-threaded fast server path is not implemented yet; "
-                                       "one thread serves"));
+  // The fast path exists (daemon/fast_path.h): no "has no effect" warning.
+  EXPECT_THAT(messages(c), ElementsAre());
   EXPECT_EQ(c.threads, 4);
   EXPECT_EQ(c.locations.at("threads"), (SourceLocation{kConfPath, 1}));
   Config bad = parse("threads 0\nthreads 257\nthreads\nthreads two\n");

@@ -195,5 +195,38 @@ TEST(ServerCore, ControlPacketsAreNotAnsweredHere) {
   EXPECT_EQ(core->count(Outcome::kControl), 1u);
 }
 
+// The fast path's in-place variant decides and writes exactly what handle()
+// returns: plain, KoD and signed replies, and drops.
+TEST(ServerCore, HandleIntoWritesTheSameReplyAsHandle) {
+  config::DiscardConfig discard;
+  discard.average_log2 = 3;
+  discard.minimum_s = 2;
+  auto a = make_core({rule("default", config::kLimited | config::kKod)}, discard);
+  auto b = make_core({rule("default", config::kLimited | config::kKod)}, discard);
+  const auto k = keys();
+  const std::vector<std::vector<std::byte>> requests = {
+      request(), request(), request(3), signed_request(7, k), std::vector<std::byte>(10)};
+  std::array<std::byte, ServerCore::kMaxReplySize> out{};
+  double now_s = 100;
+  for (const auto& req : requests) {
+    const auto want = send(*a, req, now_s);
+    const size_t n =
+        b->handle_into(req, kClient, kNow, kNow + NtpDuration::from_seconds(1e-5), now_s, out);
+    now_s += 0.1;
+    ASSERT_EQ(want.has_value(), n > 0);
+    if (want) {
+      EXPECT_EQ(*want, std::vector<std::byte>(out.begin(), out.begin() + static_cast<long>(n)));
+    }
+  }
+  EXPECT_EQ(b->count(Outcome::kKissRate), a->count(Outcome::kKissRate));
+  EXPECT_GE(b->count(Outcome::kKissRate), 1u);
+  EXPECT_EQ(b->count(Outcome::kReplied), a->count(Outcome::kReplied));
+  // A buffer too small for any reply is refused, never overrun.
+  std::array<std::byte, 16> tiny{};
+  EXPECT_EQ(b->handle_into(request(), net::Endpoint{*net::IpAddress::parse("192.0.2.99"), 1}, kNow,
+                           kNow, 200, tiny),
+            0u);
+}
+
 }  // namespace
 }  // namespace meridian::server
