@@ -264,10 +264,12 @@ std::vector<std::vector<std::byte>> ControlResponder::read_variables(const Contr
     if (p == nullptr) return error(m.header, ControlError::kUnknownAssociation, s);
     r.status = peer_status(s, *p);
     all = peer_variables(s, *p);
-    // Authentication counters only when asked for by name (classic).
+    // Authentication and drop counters only when asked for by name (classic).
     if (!requested_names(as_text(m.data)).empty()) {
       auto extra = peer_auth_variables(*p);
       all.insert(all.end(), extra.begin(), extra.end());
+      auto drops = peer_drop_variables(*p);
+      all.insert(all.end(), drops.begin(), drops.end());
     }
   }
   const auto names = requested_names(as_text(m.data));

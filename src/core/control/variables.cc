@@ -277,14 +277,19 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"filtdelay", filter_array(s, p, Stage::kDelay)},
       {"filtoffset", filter_array(s, p, Stage::kOffset)},
       {"filtdisp", filter_array(s, p, Stage::kDispersion)},
-      // Meridian: replies that were no sample, by reason (source::ReplyDrops).
-      {"drop_origin", fmt::format("{}", st.drops.unmatched)},
-      {"drop_kiss", fmt::format("{}", st.drops.kiss)},
-      {"drop_unsync", fmt::format("{}", st.drops.unsynchronised)},
-      {"drop_time", fmt::format("{}", st.drops.bad_timestamps)},
-      {"drop_step", fmt::format("{}", st.drops.crossed_step)},
   };
   return out;
+}
+
+std::vector<Variable> peer_drop_variables(const engine::PeerView& p) {
+  const source::ReplyDrops& d = p.state.drops;
+  return {
+      {"drop_origin", fmt::format("{}", d.unmatched)},
+      {"drop_kiss", fmt::format("{}", d.kiss)},
+      {"drop_unsync", fmt::format("{}", d.unsynchronised)},
+      {"drop_time", fmt::format("{}", d.bad_timestamps)},
+      {"drop_step", fmt::format("{}", d.crossed_step)},
+  };
 }
 
 std::vector<Variable> peer_auth_variables(const engine::PeerView& p) {

@@ -90,6 +90,10 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
 // auth_cryptonak, auth_wrongkey, plus auth_notsent (requests not sent: key
 // unavailable). Zeros for an association without `key`.
 std::vector<Variable> peer_auth_variables(const engine::PeerView& p);
+// Replies of an association that were no sample, by reason (Meridian;
+// source::ReplyDrops), readable by name only like the auth counters:
+// drop_origin, drop_kiss, drop_unsync, drop_time, drop_step.
+std::vector<Variable> peer_drop_variables(const engine::PeerView& p);
 
 // Renders items as classic ntpd does: ", " between items, ",\r\n" instead
 // when a line would pass 72 characters, "\r\n" at the end.
