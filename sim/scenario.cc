@@ -155,34 +155,29 @@ class Builder {
     return true;
   }
 
+  // "AT VALUE" (a duration, then a value read by `parse`) appended to `out`.
+  template <typename Parse>
+  Result<bool> timed_change(const Entry& e, const char* value_name, Parse parse,
+                            std::vector<std::pair<double, double>>& out) const {
+    auto w = words(e.value);
+    std::optional<double> at, value;
+    if (w.size() == 2) {
+      at = parse_duration(w[0]);
+      value = parse(w[1]);
+    }
+    if (!at || !value) return error(e.line, fmt::format("{}: expected AT {}", e.key, value_name));
+    out.emplace_back(*at, *value);
+    return true;
+  }
+
   // Clock keys shared by [client] and [server]. Returns false if not a clock key.
   Result<bool> clock_key(const Entry& e, ClockModel& c) const {
     if (e.key == "offset") return assign(seconds(e), c.offset_s);
     if (e.key == "freq_ppm") return assign(number(e), c.freq_ppm);
     if (e.key == "wander") return assign(number(e), c.wander_ppm_per_sqrt_s);
     if (e.key == "resolution") return assign(seconds(e), c.resolution_s);
-    if (e.key == "freq_step") {
-      auto w = words(e.value);
-      std::optional<double> at, ppm;
-      if (w.size() == 2) {
-        at = parse_duration(w[0]);
-        ppm = parse_number(w[1]);
-      }
-      if (!at || !ppm) return error(e.line, "freq_step: expected AT PPM");
-      c.freq_steps.emplace_back(*at, *ppm);
-      return true;
-    }
-    if (e.key == "time_step") {
-      auto w = words(e.value);
-      std::optional<double> at, by;
-      if (w.size() == 2) {
-        at = parse_duration(w[0]);
-        by = parse_duration(w[1]);
-      }
-      if (!at || !by) return error(e.line, "time_step: expected AT SECONDS");
-      c.time_steps.emplace_back(*at, *by);
-      return true;
-    }
+    if (e.key == "freq_step") return timed_change(e, "PPM", parse_number, c.freq_steps);
+    if (e.key == "time_step") return timed_change(e, "SECONDS", parse_duration, c.time_steps);
     return false;
   }
 
