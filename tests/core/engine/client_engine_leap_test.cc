@@ -54,7 +54,9 @@ const T* find(const std::vector<Action>& out) {
 TEST(ClientEngineLeap, ArmsInTheLastDayAndDisarmsAfter) {
   LeapRun r(true);
   EXPECT_EQ(find<ArmLeap>(r.tick_at(k2017 - 86401)), nullptr);
-  const auto* arm = find<ArmLeap>(r.tick_at(k2017 - 86400));
+  // Keep the actions alive: find() points into them.
+  const auto armed = r.tick_at(k2017 - 86400);
+  const auto* arm = find<ArmLeap>(armed);
   ASSERT_NE(arm, nullptr);
   EXPECT_EQ(arm->kind, leap::LeapKind::kInsert);
   EXPECT_EQ(r.engine->system(r.now_s).leap.armed, leap::LeapKind::kInsert);
@@ -71,7 +73,8 @@ TEST(ClientEngineLeap, StepsItselfWhenTheClockCannot) {
   LeapRun r(false);
   EXPECT_EQ(find<ArmLeap>(r.tick_at(k2017 - 86400)), nullptr);
   EXPECT_EQ(find<StepClock>(r.tick_at(k2017 - 1)), nullptr);
-  const auto* step = find<StepClock>(r.tick_at(k2017));
+  const auto stepped = r.tick_at(k2017);
+  const auto* step = find<StepClock>(stepped);
   ASSERT_NE(step, nullptr);
   EXPECT_EQ(step->by_s, -1.0);
   EXPECT_TRUE(step->leap_second);
