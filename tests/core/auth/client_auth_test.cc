@@ -15,42 +15,17 @@
 #include "core/auth/mac.h"
 #include "core/auth/openssl_mac_engine.h"
 #include "core/wire/ntp_packet.h"
+#include "tests/core/auth/mac_test_support.h"
 
 namespace meridian::auth {
 namespace {
 
-std::vector<std::byte> hex(std::string_view s) {
-  std::vector<std::byte> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using test_support::ascii;
+using test_support::hex;
+using test_support::kat_packet;
+using test_support::to_hex;
 
-std::vector<std::byte> ascii(std::string_view s) {
-  std::vector<std::byte> out;
-  for (const char c : s) out.push_back(static_cast<std::byte>(c));
-  return out;
-}
-
-std::string to_hex(std::span<const std::byte> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (const std::byte x : b) {
-    s.push_back(kDigits[std::to_integer<unsigned>(x) >> 4]);
-    s.push_back(kDigits[std::to_integer<unsigned>(x) & 0xf]);
-  }
-  return s;
-}
-
-// The 48-byte known-answer packet of mac_test.cc (0x23, then 0x01…0x2f), and
-// its MACs computed independently with python3 hashlib / openssl mac there.
-std::vector<std::byte> kat_packet() {
-  std::vector<std::byte> p(48);
-  p[0] = std::byte{0x23};
-  for (size_t i = 1; i < p.size(); ++i) p[i] = static_cast<std::byte>(i);
-  return p;
-}
+// Its MACs computed independently with python3 hashlib / openssl mac (mac_test.cc).
 constexpr std::string_view kMd5Expected = "8f18295746b57d89796d9457ecb74c03";
 constexpr std::string_view kSha1Expected = "405ccf1e6a09de6adecb30ec451aa620c94a2ff3";
 constexpr std::string_view kSha256Expected =

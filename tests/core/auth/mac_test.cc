@@ -11,42 +11,15 @@
 
 #include "core/auth/openssl_mac_engine.h"
 #include "core/wire/ntp_packet.h"
+#include "tests/core/auth/mac_test_support.h"
 
 namespace meridian::auth {
 namespace {
 
-std::vector<std::byte> hex(std::string_view s) {
-  std::vector<std::byte> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
-
-std::vector<std::byte> ascii(std::string_view s) {
-  std::vector<std::byte> out;
-  for (const char c : s) out.push_back(static_cast<std::byte>(c));
-  return out;
-}
-
-std::string to_hex(std::span<const std::byte> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (const std::byte x : b) {
-    s.push_back(kDigits[std::to_integer<unsigned>(x) >> 4]);
-    s.push_back(kDigits[std::to_integer<unsigned>(x) & 0xf]);
-  }
-  return s;
-}
-
-// The fixed 48-byte packet used by the known-answer tests: an NTPv4 client
-// header (0x23) followed by bytes 0x01…0x2f.
-std::vector<std::byte> kat_packet() {
-  std::vector<std::byte> p(48);
-  p[0] = std::byte{0x23};
-  for (size_t i = 1; i < p.size(); ++i) p[i] = static_cast<std::byte>(i);
-  return p;
-}
+using test_support::ascii;
+using test_support::hex;
+using test_support::kat_packet;
+using test_support::to_hex;
 
 // Known-answer keys. Expected values below were computed independently of
 // this code with:
