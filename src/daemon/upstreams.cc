@@ -29,6 +29,9 @@ source::AssociationOptions association_options(const config::AssociationConfig& 
   o.maxpoll = std::clamp(a.maxpoll.value_or(source::kDefaultMaxPoll), o.minpoll, 17);
   o.version = static_cast<uint8_t>(std::clamp(a.version.value_or(4), 1, 4));
   o.key_id = a.key;
+  o.nts = a.nts;
+  o.nts_port = a.nts_port.value_or(4460);
+  o.nts_ca = a.nts_ca.value_or("");
   return o;
 }
 
@@ -38,8 +41,8 @@ bool same_association_line(const config::AssociationConfig& a, const config::Ass
   return a.kind == b.kind && a.host == b.host && a.family == b.family && a.port == b.port &&
          a.iburst == b.iburst && a.burst == b.burst && a.prefer == b.prefer &&
          a.noselect == b.noselect && a.true_ticker == b.true_ticker && a.nts == b.nts &&
-         a.minpoll == b.minpoll && a.maxpoll == b.maxpoll && a.key == b.key &&
-         a.version == b.version;
+         a.nts_port == b.nts_port && a.nts_ca == b.nts_ca && a.minpoll == b.minpoll &&
+         a.maxpoll == b.maxpoll && a.key == b.key && a.version == b.version;
 }
 
 UpstreamChanges Upstreams::configure(const std::vector<config::AssociationConfig>& lines,

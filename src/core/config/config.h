@@ -42,10 +42,12 @@ struct AssociationConfig {
   bool burst = false;
   bool prefer = false;
   bool noselect = false;
-  bool true_ticker = false;    // `true`
-  bool nts = false;            // NTPsec: `nts`
-  std::optional<int> minpoll;  // log2 s
-  std::optional<int> maxpoll;  // log2 s
+  bool true_ticker = false;           // `true`
+  bool nts = false;                   // NTPsec: `nts`
+  std::optional<uint16_t> nts_port;   // chrony: `ntsport N` (NTS-KE TCP port, default 4460)
+  std::optional<std::string> nts_ca;  // NTPsec: `ca FILE` (trust anchors for this server only)
+  std::optional<int> minpoll;         // log2 s
+  std::optional<int> maxpoll;         // log2 s
   std::optional<uint32_t> key;
   std::optional<int> version;
   SourceLocation where;
@@ -165,6 +167,19 @@ struct FilegenConfig {
   SourceLocation where;
 };
 
+// `nts …` lines (NTPsec syntax; docs/ntp.conf.md "NTS"). The server half
+// runs only with `nts enable`; the client half (`server HOST nts`) needs none
+// of these but `nts ca` when the system store does not hold the server's CA.
+struct NtsConfig {
+  bool enable = false;                // `nts enable` / `nts disable`
+  std::optional<std::string> cert;    // `nts cert FILE`: PEM certificate chain
+  std::optional<std::string> key;     // `nts key FILE`: PEM private key
+  std::optional<std::string> ca;      // `nts ca FILE`: CA bundle for NTS servers we use
+  std::optional<std::string> cookie;  // `nts cookie FILE`: cookie keys (kept across restarts)
+  std::optional<uint16_t> port;       // `nts port N`: NTS-KE TCP port (Meridian extension)
+  SourceLocation where;               // the last `nts` line
+};
+
 struct Config {
   std::vector<AssociationConfig> associations;
   std::vector<LocalClockConfig> local_clocks;
@@ -197,6 +212,7 @@ struct Config {
   std::map<std::string, bool> system_flags;
 
   std::optional<int> threads;  // Meridian extension: fast server path workers
+  NtsConfig nts;
 
   // The top-level file parsed, and where single-valued directives were last
   // set (key: directive name in lower case, e.g. "keys", "controlkey",

@@ -43,9 +43,9 @@ const char* ignored_valued_option_reason(std::string_view option) {
   if (option == "ttl") return "only used by broadcast and manycast modes";
   if (option == "mode") return "only used by reference clocks";
   if (option == "bias") return "NTPsec offset bias is not supported";
-  if (option == "ask" || option == "require" || option == "ca" || option == "aead" ||
-      option == "cert" || option == "expire") {
-    return "NTS options beyond `nts` are not supported yet";
+  if (option == "ask" || option == "require" || option == "aead" || option == "cert" ||
+      option == "expire") {
+    return "NTS options other than `nts`, `ntsport` and `ca` are not supported";
   }
   return nullptr;
 }
@@ -74,6 +74,19 @@ bool parse_association_option(ParseContext& ctx, Args& args, AssociationConfig& 
                           "using this server without NTS would be unauthenticated; remove "
                           "'nts' to use plain NTP knowingly, or use another NTS client",
                           who));
+  } else if (opt == "ntsport" || opt == "ca") {
+    if (args.done()) {
+      ctx.error(opt_token.line, fmt::format("{}: option '{}' needs a value", who, opt));
+      return false;
+    }
+    const Token& value = args.take();
+    if (opt == "ca") {
+      a.nts_ca = value.text;
+    } else if (auto n = integer_value(opt, value, 1, 65535); n.ok()) {
+      a.nts_port = static_cast<uint16_t>(*n);
+    } else {
+      ctx.fatal(value.line, fmt::format("{}: {}", who, n.error().message));
+    }
   } else if (const char* reason = ignored_option_reason(opt)) {
     ctx.no_effect(opt_token.line, fmt::format("{} {}", who, opt), reason);
   } else if (opt == "minpoll" || opt == "maxpoll" || opt == "key" || opt == "version" ||
@@ -224,6 +237,15 @@ void parse_association(ParseContext& ctx, const Statement& st) {
   if (a.minpoll && a.maxpoll && *a.minpoll > *a.maxpoll) {
     ctx.warning(st.line, fmt::format("{} {}: minpoll {} is greater than maxpoll {}", who, a.host,
                                      *a.minpoll, *a.maxpoll));
+  }
+  if (!a.nts && (a.nts_port || a.nts_ca)) {
+    ctx.no_effect(st.line, fmt::format("{} {}", who, a.nts_port ? "ntsport" : "ca"),
+                  "it applies to NTS servers only (add 'nts')");
+  }
+  if (a.nts && a.key) {
+    ctx.fatal(st.line, fmt::format("{} {}: 'nts' and 'key' exclude each other (NTS brings its "
+                                   "own keys)",
+                                   who, a.host));
   }
   ctx.config().associations.push_back(std::move(a));
 }

@@ -47,7 +47,6 @@ constexpr Reason kObsolete[] = {
 constexpr Reason kRefused[] = {
     {"broadcast", "sending broadcast or multicast time is not supported"},
     {"leapsmearinterval", "leap smearing is not supported"},
-    {"nts", "the NTS-KE server is not supported yet (nor is the client option `server HOST nts`)"},
     {"simulate", "the classic simulator configuration is not supported"},
 };
 

@@ -44,6 +44,7 @@ constexpr Directive kDirectives[] = {
     {"enable", parse_enable, false},
     {"disable", parse_enable, false},
     {"threads", parse_threads, false},
+    {"nts", parse_nts, false},
     {"driftfile", parse_path, false},
     {"logfile", parse_path, false},
     {"leapfile", parse_path, false},

@@ -70,6 +70,13 @@ struct AssociationOptions {
   // `key N`: requests are signed and only replies signed with key N are
   // samples (auth/client_auth.h; the engine applies it).
   std::optional<uint32_t> key_id;
+  // `nts` (RFC 8915): requests and replies are authenticated with keys and
+  // cookies from an NTS-KE handshake with `name` (whose certificate must
+  // match it) on TCP port `nts_port`; nothing is sent before that handshake
+  // succeeded, and never an unauthenticated request.
+  bool nts = false;
+  uint16_t nts_port = 4460;
+  std::string nts_ca;  // CA bundle for this server; empty: `nts ca` or the system store
 };
 
 // Replies that answered (or claimed to answer) a request but gave no

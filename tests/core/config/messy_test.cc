@@ -212,8 +212,8 @@ TEST(ConfigPolicyTest, RefusedDirectivesAreErrorsNotFatal) {
                           "time is not supported; line ignored",
                           "/etc/ntp.conf:2: 'leapsmearinterval' refused: leap smearing is not "
                           "supported; line ignored",
-                          "/etc/ntp.conf:3: 'nts' refused: the NTS-KE server is not supported yet "
-                          "(nor is the client option `server HOST nts`); line ignored"));
+                          "/etc/ntp.conf:3: 'nts enable' refused: the NTS-KE server is not "
+                          "available yet; line ignored"));
   EXPECT_FALSE(c.has_fatal());
 }
 
