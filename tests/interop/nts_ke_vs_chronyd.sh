@@ -48,6 +48,7 @@ free_tcp_port() {
   done
   return 1
 }
+# shellcheck disable=SC2317  # called through wait_for
 tcp_listening() { ss -Htln "sport = :$2" 2>/dev/null | grep -qF "$1:$2"; }
 
 NTP_PORT=$(free_udp_port "") || fail "no free UDP port"
