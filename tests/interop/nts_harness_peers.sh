@@ -137,7 +137,7 @@ all_good_selected() {
     [[ -n ${SYNC_S[$n]:-} ]] && continue
     if selected "$n"; then SYNC_S[$n]=$(since "${START[$n]}"); else pending=1; fi
   done
-  return $pending
+  return "$pending"
 }
 wait_for "$WINDOW" 0.25 "the good clients to select their server" all_good_selected || true
 for n in "${GOOD[@]}"; do

@@ -136,6 +136,13 @@ nts_lan_create() {
   # completed NTS-KE over TCP, then none of its NTP packets arrived).
   ip -n "$NTS_NS_SRV" link add br0 address 02:00:c6:12:00:02 type bridge \
     || fail "cannot create a bridge in $NTS_NS_SRV"
+  # A port from the start, so br0 has carrier before any host joins: NTPsec
+  # ignores an interface without it (measured: it bound only lo and never
+  # listened on 198.18.0.2). No dummy driver here: a veth pair within the ns.
+  ip -n "$NTS_NS_SRV" link add stub0 type veth peer name stub1 \
+    || fail "cannot create the stub port in $NTS_NS_SRV"
+  ip -n "$NTS_NS_SRV" link set stub0 master br0 up
+  ip -n "$NTS_NS_SRV" link set stub1 up
   ip -n "$NTS_NS_SRV" link set br0 up
   ip -n "$NTS_NS_SRV" addr add "$NTS_SRV_ADDR/$NTS_LAN_PREFIX" dev br0 \
     || fail "cannot add $NTS_SRV_ADDR to br0 in $NTS_NS_SRV"
