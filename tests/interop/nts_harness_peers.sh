@@ -38,6 +38,7 @@ TEST_NAME=nts_harness_peers
 require_root
 setup_relay "$1"
 setup_peers "$2"
+require_ntpsec_ntpq
 require_tools ip setpriv ss timeout awk openssl
 make_workdir
 WINDOW=20

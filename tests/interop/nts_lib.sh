@@ -249,6 +249,12 @@ ntpsec_q() {
     "${PEER_ENV[@]:1}" /usr/bin/python3 "$PEERS/ntpsec/usr/bin/ntpq" -n "$@" 127.0.0.1 2>&1
 }
 
+# require_ntpsec_ntpq : the NTPsec checks read NTPsec's own ntpq (python).
+require_ntpsec_ntpq() {
+  [[ -f $PEERS/ntpsec/usr/bin/ntpq && -x /usr/bin/python3 ]] \
+    || fail "NTPsec's ntpq is needed: /usr/bin/python3 and $PEERS/ntpsec/usr/bin/ntpq (scripts/install-deps.sh)"
+}
+
 # ntpsec_field NS COMMAND LABEL : the first number after "LABEL:" in
 # NTPsec's ntpq COMMAND output (e.g. ntpsec_field NS ntsinfo "NTS KE serves good").
 ntpsec_field() {

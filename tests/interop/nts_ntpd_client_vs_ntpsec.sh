@@ -45,6 +45,7 @@ setup_bin "$1"
 setup_ntpd "$1"
 setup_relay "$1"
 setup_peers "$2"
+require_ntpsec_ntpq
 NTPQ="$(dirname "$NTPDATE")/ntpq"
 [[ -x $NTPQ ]] || fail "ntpq not found next to ntpdate (build Meridian first)"
 require_tools ip setpriv ss timeout awk openssl

@@ -45,6 +45,7 @@ setup_bin "$1"
 setup_ntpd "$1"
 setup_relay "$1"
 setup_peers "$2"
+require_ntpsec_ntpq
 require_tools ip setpriv ss timeout awk openssl
 make_workdir
 WINDOW=20
