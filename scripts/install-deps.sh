@@ -4,7 +4,9 @@
 # NTPsec used by the interop tests into build/interop-peers (dpkg -x: nothing
 # is installed as a service and nothing can start). dpkg-dev and file are what
 # `cpack -G DEB` needs (dpkg-shlibdeps), lintian checks the package, and
-# mmdebstrap makes the throwaway root of the package install test.
+# mmdebstrap makes the throwaway root of the package install test. The NTS
+# interop tests make their certificates with the openssl CLI and read
+# NTPsec's state with its ntpq, a python3 program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,7 @@ packages=(
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libedit-dev
   libcap-dev libseccomp-dev
   iproute2 util-linux procps
+  openssl python3
   dpkg-dev file lintian mmdebstrap
 )
 export DEBIAN_FRONTEND=noninteractive
