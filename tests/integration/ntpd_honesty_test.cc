@@ -47,32 +47,39 @@ class NtpdHonesty : public ::testing::Test {
   uint16_t port_ = 0;
 };
 
-TEST_F(NtpdHonesty, ServerNtsFailsCheckAndStartWithFileAndLine) {
+// NTS that cannot be honoured stops ntpd --check and the start (no silent
+// downgrade): `nts` with `key N`, and an NTS server without its certificate.
+TEST_F(NtpdHonesty, NtsThatCannotWorkFailsCheckAndStartWithFileAndLine) {
   const std::string conf = write_config(
       "nts.conf",
-      "server 127.127.1.0\nfudge 127.127.1.0 stratum 5\nserver nts.example nts iburst\n");
+      "server 127.127.1.0\nfudge 127.127.1.0 stratum 5\nserver nts.example nts key 5 iburst\n");
   const Completed check = testing::run_command({kBin + "/ntpd", "--check", "-c", conf}, dir_);
   EXPECT_EQ(check.status, 1) << check.err;
-  EXPECT_NE(check.err.find(conf + ":3: fatal: server: 'nts' is not supported yet"),
+  EXPECT_NE(check.err.find(conf + ":3: fatal: server nts.example: 'nts' and 'key' exclude"),
             std::string::npos)
       << check.err;
   const Completed start = testing::run_command(
       {kBin + "/ntpd", "-n", "-c", conf, "--port", std::to_string(port_), "--clock", "virtual"},
       dir_, 10);
   EXPECT_EQ(start.status, 1) << start.err;
-  EXPECT_NE(start.err.find(conf + ":3: fatal: server: 'nts' is not supported yet"),
-            std::string::npos)
-      << start.err;
   EXPECT_NE(start.err.find("not starting"), std::string::npos) << start.err;
   EXPECT_EQ(start.err.find("ready:"), std::string::npos) << start.err;
 }
 
-TEST_F(NtpdHonesty, PoolNtsFailsCheck) {
-  const std::string conf = write_config("pool.conf", "pool nts.example iburst nts\n");
+TEST_F(NtpdHonesty, NtsServerWithoutCertificateFailsCheckAndStart) {
+  const std::string conf = write_config(
+      "ntsd.conf", "server 127.127.1.0\nnts enable\nnts key " + dir_ + "/missing.key\n");
   const Completed check = testing::run_command({kBin + "/ntpd", "--check", "-c", conf}, dir_);
-  EXPECT_EQ(check.status, 1);
-  EXPECT_NE(check.err.find(conf + ":1: fatal: pool: 'nts' is not supported yet"), std::string::npos)
+  EXPECT_EQ(check.status, 1) << check.err;
+  EXPECT_NE(check.err.find(conf + ":3: nts enable needs `nts cert FILE` and `nts key FILE`"),
+            std::string::npos)
       << check.err;
+  const Completed start = testing::run_command(
+      {kBin + "/ntpd", "-n", "-c", conf, "--port", std::to_string(port_), "--clock", "virtual"},
+      dir_, 10);
+  EXPECT_EQ(start.status, 1) << start.err;
+  EXPECT_NE(start.err.find("NTS configuration errors, not starting"), std::string::npos)
+      << start.err;
 }
 
 TEST_F(NtpdHonesty, NoEffectDirectivesAreNamedAtCheckAndAtStartInTheLog) {
