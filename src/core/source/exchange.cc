@@ -101,8 +101,11 @@ Evaluation evaluate_reply(const wire::NtpHeader& reply, const PendingRequest& re
     if (reply.reference_id == wire::kKissRestrict) return reject(Verdict::kKissRestrict);
     return reject(Verdict::kKissOther);
   }
-  if (reply.leap == LeapIndicator::kUnsynchronised || reply.stratum >= kMaxStratum ||
-      reply.reference.is_zero()) {
+  // RFC 5905 A.5.1.1 test 6: leap and stratum say whether the server is
+  // synchronised. A zero reference time alone does not: NTPsec in orphan
+  // mode (`tos orphan`, refid LOOP) answers LI 0, stratum 1 with no
+  // reference time, and chronyd and classic ntpd take those replies.
+  if (reply.leap == LeapIndicator::kUnsynchronised || reply.stratum >= kMaxStratum) {
     return reject(Verdict::kUnsynchronised);
   }
   const time::NtpTimestamp t1 =
@@ -126,7 +129,9 @@ Evaluation evaluate_reply(const wire::NtpHeader& reply, const PendingRequest& re
   }
   const double server_hold_s = std::max(0.0, raw_hold_s);
   // RFC 5905 §8 test 7: the server's reference time cannot be after its transmit time.
-  if ((reply.reference - t3).raw() > 0) return reject(Verdict::kUnsynchronised);
+  // (A zero reference time means "none", not 1900 or 2036: nothing to compare.)
+  if (!reply.reference.is_zero() && (reply.reference - t3).raw() > 0)
+    return reject(Verdict::kUnsynchronised);
 
   Sample& s = e.sample;
   s.root_delay_s = reply.root_delay.to_seconds();

@@ -66,7 +66,7 @@ enum class Verdict {
   kKissDeny,        // KoD DENY: access denied, stop using this server
   kKissRestrict,    // KoD RSTR: access restricted, stop using this server
   kKissOther,       // some other stratum-0 kiss code; treat the reply as unusable
-  kUnsynchronised,  // LI = 3, stratum ≥ 16, or no reference time
+  kUnsynchronised,  // LI = 3, stratum ≥ 16, or a reference time after T3
   kBadTimestamps,   // T2/T3 zero, T3 < T2, or T4 < T1
   kBadDistance,     // root delay/2 + root dispersion ≥ MAXDISP
 };

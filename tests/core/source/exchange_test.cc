@@ -256,9 +256,11 @@ TEST(ExchangeTest, Unsynchronised) {
   x = typical();
   x.reply.stratum = 15;
   EXPECT_EQ(evaluate(x).verdict, Verdict::kAccepted);
+  // A zero reference time with LI 0 and a valid stratum (NTPsec's orphan
+  // mode) is a synchronised server, as for chronyd and classic ntpd.
   x = typical();
   x.reply.reference = NtpTimestamp();
-  EXPECT_EQ(evaluate(x).verdict, Verdict::kUnsynchronised);
+  EXPECT_EQ(evaluate(x).verdict, Verdict::kAccepted);
 }
 
 TEST(ExchangeTest, ReferenceAfterTransmitIsRejected) {
