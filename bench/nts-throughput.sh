@@ -166,17 +166,17 @@ threads_available() {
   ((n > 1)) || grep -qiE "fast path: .*worker" "$log"
 }
 
-record_run() { # record_run REP NAME PREFIX OUT
-  local rep=$1 name=$2 pre=$3 out=$4 n cpu
-  [[ $(kv invalid "$out") == 0 ]] || fail "$name $pre: invalid replies: $out"
+record_run() { # record_run REP NAME KIND OUT
+  local rep=$1 name=$2 kind=$3 out=$4 n cpu
+  [[ $(kv invalid "$out") == 0 ]] || fail "$name $kind: invalid replies: $out"
   n=$(kv replies "$out"); cpu=$(kv server_cpu_s "$out")
-  ((n > 0)) || fail "$name $pre: no valid reply: $out"
-  record "$rep" "$name" "${pre}_rps" "$(kv reply_rate "$out")"
-  record "$rep" "$name" "${pre}_cpu_us" "$(awk -v c="$cpu" -v n="$n" 'BEGIN{printf "%.3f", 1e6 * c / n}')"
-  record "$rep" "$name" "${pre}_cpu_pct" "$(awk -v c="$cpu" -v s="$(kv seconds "$out")" 'BEGIN{printf "%.1f", 100 * c / s}')"
-  record "$rep" "$name" "${pre}_gen_cpu_pct" "$(awk -v c="$(kv cpu_s "$out")" -v s="$(kv seconds "$out")" 'BEGIN{printf "%.0f", 100 * c / s}')"
-  record "$rep" "$name" "${pre}_loss" "$(kv loss "$out")"
-  record "$rep" "$name" "${pre}_p50_us" "$(kv p50_us "$out")"
+  ((n > 0)) || fail "$name $kind: no valid reply: $out"
+  record "$rep" "$name" "${kind}_rps" "$(kv reply_rate "$out")"
+  record "$rep" "$name" "${kind}_cpu_us" "$(awk -v c="$cpu" -v n="$n" 'BEGIN{printf "%.3f", 1e6 * c / n}')"
+  record "$rep" "$name" "${kind}_cpu_pct" "$(awk -v c="$cpu" -v s="$(kv seconds "$out")" 'BEGIN{printf "%.1f", 100 * c / s}')"
+  record "$rep" "$name" "${kind}_gen_cpu_pct" "$(awk -v c="$(kv cpu_s "$out")" -v s="$(kv seconds "$out")" 'BEGIN{printf "%.0f", 100 * c / s}')"
+  record "$rep" "$name" "${kind}_loss" "$(kv loss "$out")"
+  record "$rep" "$name" "${kind}_p50_us" "$(kv p50_us "$out")"
 }
 
 measure() { # measure REP NAME
