@@ -22,7 +22,7 @@ double monotonic_s() {
 }  // namespace
 
 Result<std::unique_ptr<NtsFlows>> NtsFlows::create(const NtsFlowOptions& options) {
-  auto aead = nts::OpenSslAead::create();
+  auto aead = KeyedSivAead::create();
   if (!aead) return aead.error();
   platform::OsRandom os_random;
   std::unique_ptr<NtsFlows> pool(new NtsFlows(std::move(*aead), os_random.next_u64()));

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/nts/client_state.h"
-#include "core/nts/openssl_aead.h"
 #include "core/random.h"
 #include "core/result.h"
+#include "keyed_siv_aead.h"
 
 namespace meridian::bench {
 
@@ -74,10 +74,10 @@ class NtsFlows {
   void release(size_t flow);
 
  private:
-  NtsFlows(std::unique_ptr<nts::OpenSslAead> aead, uint64_t seed)
+  NtsFlows(std::unique_ptr<KeyedSivAead> aead, uint64_t seed)
       : aead_(std::move(aead)), random_(seed) {}
 
-  std::unique_ptr<nts::OpenSslAead> aead_;
+  std::unique_ptr<KeyedSivAead> aead_;  // per-key OpenSSL contexts (keyed_siv_aead.h)
   // Fast seeded randomness for UIDs and nonces (seed from getrandom): they
   // must be unique per request, and the generator's CPU is better spent on
   // the cryptography a real client does anyway.
