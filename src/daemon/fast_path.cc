@@ -53,18 +53,19 @@ config::MruConfig mru_share(const config::MruConfig& total, int workers) {
 
 namespace {
 
-Result<std::vector<server::ServerPolicy>> worker_policies(const config::Config& config,
-                                                          size_t workers, Logger& log) {
+Result<std::vector<server::ServerPolicy>> worker_policies(
+    const config::Config& config, size_t workers, Logger& log,
+    const std::shared_ptr<const server::NtsServerContext>& nts) {
   config::Config shared = config;
   shared.mru = mru_share(config.mru, static_cast<int>(workers));
-  auto policy = build_server_policy(shared, log);
+  auto policy = build_server_policy(shared, log, nts);
   if (!policy) return policy.error();
   std::vector<server::ServerPolicy> out;
   platform::OsRandom random;
   for (size_t i = 0; i < workers; ++i) {
     server::ServerPolicy p{policy->restrict,
                            access::RateLimiter(shared.discard, shared.mru, random.next_u64()),
-                           policy->keys, policy->mac_engine};
+                           policy->keys, policy->mac_engine, policy->nts};
     out.push_back(std::move(p));
   }
   return out;
@@ -72,12 +73,13 @@ Result<std::vector<server::ServerPolicy>> worker_policies(const config::Config& 
 
 }  // namespace
 
-Result<std::unique_ptr<FastPath>> FastPath::open(const config::Config& config, int threads,
-                                                 const std::vector<net::Endpoint>& main_bound,
-                                                 Logger& log) {
+Result<std::unique_ptr<FastPath>> FastPath::open(
+    const config::Config& config, int threads, const std::vector<net::Endpoint>& main_bound,
+    Logger& log, std::shared_ptr<const server::NtsServerContext> nts) {
   if (threads < 1) return make_error(ErrorCode::kInvalidArgument, "threads: at least 1");
   std::unique_ptr<FastPath> fp(new FastPath());
-  auto policies = worker_policies(config, static_cast<size_t>(threads), log);
+  fp->nts_ = nts;
+  auto policies = worker_policies(config, static_cast<size_t>(threads), log, nts);
   if (!policies) return policies.error();
   for (int i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>();
@@ -127,7 +129,7 @@ void FastPath::stop() {
 }
 
 Status FastPath::reconfigure(const config::Config& config, bool keep_limiter, Logger& log) {
-  auto policies = worker_policies(config, workers_.size(), log);
+  auto policies = worker_policies(config, workers_.size(), log, nts_);
   if (!policies) return policies.error();
   for (size_t i = 0; i < workers_.size(); ++i) {
     Worker& w = *workers_[i];

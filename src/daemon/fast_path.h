@@ -43,9 +43,11 @@ class FastPath {
   // main thread's SO_REUSEPORT sockets, bound before) and attaches the
   // steering program. Fails if the kernel refuses either: the caller then
   // runs single-threaded.
-  static Result<std::unique_ptr<FastPath>> open(const config::Config& config, int threads,
-                                                const std::vector<net::Endpoint>& main_bound,
-                                                Logger& log);
+  // `nts`: the NTS server's context (`nts enable`), so workers answer NTS
+  // requests too.
+  static Result<std::unique_ptr<FastPath>> open(
+      const config::Config& config, int threads, const std::vector<net::Endpoint>& main_bound,
+      Logger& log, std::shared_ptr<const server::NtsServerContext> nts = nullptr);
   ~FastPath();
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
@@ -72,6 +74,7 @@ class FastPath {
   ViewSnapshot snapshot_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stop_{false};
+  std::shared_ptr<const server::NtsServerContext> nts_;
 };
 
 }  // namespace meridian::daemon

@@ -5,12 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 
 #include "core/auth/openssl_mac_engine.h"
 #include "core/config/check.h"
 #include "core/config/lint.h"
 #include "core/config/parser.h"
+#include "core/nts/openssl_aead.h"
 #include "daemon/client_setup.h"
 #include "daemon/default_config.h"
 #include "daemon/drift_file.h"
@@ -18,6 +22,8 @@
 #include "daemon/leap_file.h"
 #include "daemon/logger.h"
 #include "daemon/name_lookups.h"
+#include "daemon/nts_key_exchanges.h"
+#include "daemon/nts_server.h"
 #include "daemon/server_loop.h"
 #include "daemon/server_setup.h"
 #include "daemon/service_process.h"
@@ -101,12 +107,37 @@ bool has_errors(const std::vector<config::Diagnostic>& ds) {
   return false;
 }
 
+bool uses_nts_client(const config::Config& c) {
+  for (const auto& a : c.associations) {
+    if (a.nts) return true;
+  }
+  return false;
+}
+
+// NTS files named in the configuration: the server's certificate, key and
+// cookie keys (nts_server.h), and the CA files clients verify servers with.
+std::vector<std::string> nts_problems(const config::Config& c) {
+  std::vector<std::string> out = check_nts_server(c, std::time(nullptr));
+  std::vector<std::string> cas;
+  if (uses_nts_client(c) && c.nts.ca) cas.push_back(*c.nts.ca);
+  for (const auto& a : c.associations) {
+    if (a.nts && a.nts_ca) cas.push_back(*a.nts_ca);
+  }
+  for (const auto& ca : cas) {
+    if (::access(ca.c_str(), R_OK) != 0)
+      out.push_back(fmt::format("{}: cannot read the NTS CA file: {}", ca, std::strerror(errno)));
+  }
+  return out;
+}
+
 int check_only(const LoadedConfig& loaded) {
   print_diagnostics(loaded.config.diagnostics);
   const auto lints = config::lint_config(loaded.config);
   print_diagnostics(lints);
   warn_key_file_mode(loaded.config);
-  const bool bad = has_errors(loaded.config.diagnostics) || has_errors(lints);
+  const auto nts = nts_problems(loaded.config);
+  for (const auto& line : nts) fmt::print(stderr, "error: {}\n", line);
+  const bool bad = has_errors(loaded.config.diagnostics) || has_errors(lints) || !nts.empty();
   fmt::print(stderr, "{}: configuration {}\n", loaded.source, bad ? "has errors" : "OK");
   return bad ? 1 : 0;
 }
@@ -165,7 +196,25 @@ int run_ntpd(const Options& o) {
     return 1;
   }
   if (!clock_adjustable_or_explained(o, cfg, log)) return 1;
-  auto core = build_server_core(cfg, log);
+  // NTS (RFC 8915): a bad certificate, key or key file stops the start, as
+  // `ntpd --check` says.
+  if (const auto nts = nts_problems(cfg); !nts.empty()) {
+    for (const auto& line : nts) log.error(line);
+    log.error("NTS configuration errors, not starting");
+    return 1;
+  }
+  std::unique_ptr<NtsServer> nts_server;
+  if (cfg.nts.enable) {
+    auto created = NtsServer::create(cfg, NtsServer::Settings{o.port, o.family}, log);
+    if (!created) {
+      log.error(fmt::format("nts: {}", created.error().message));
+      return 1;
+    }
+    nts_server = std::move(*created);
+  }
+  const std::shared_ptr<const server::NtsServerContext> nts_context =
+      nts_server ? nts_server->context() : nullptr;
+  auto core = build_server_core(cfg, log, nts_context);
   if (!core) {
     log.error(core.error().message);
     return 1;
@@ -185,7 +234,7 @@ int run_ntpd(const Options& o) {
   }
   std::unique_ptr<FastPath> fast_path;
   if (want_fast_path) {
-    auto fp = FastPath::open(cfg, threads, loop.bound(), log);
+    auto fp = FastPath::open(cfg, threads, loop.bound(), log, nts_context);
     if (!fp) {
       log.warning(fmt::format("threads {}: {}; serving from the main thread only", threads,
                               fp.error().message));
@@ -228,6 +277,22 @@ int run_ntpd(const Options& o) {
     return 1;
   }
   const std::shared_ptr<const auth::MacEngine> client_mac_engine(std::move(*client_mac));
+  // NTS associations' AEAD, likewise made once; the handshakes run on threads
+  // (nts_key_exchanges.h), so the loop never waits for TLS.
+  // Only when NTS servers are configured at start: OpenSSL's library
+  // context costs memory, and an NTS server added by a reload needs a
+  // restart anyway (threads are allowed by the sandbox only from the start).
+  std::shared_ptr<const nts::Aead> client_aead;
+  if (uses_nts_client(cfg)) {
+    auto aead = nts::OpenSslAead::create();
+    if (!aead) {
+      log.error(aead.error().message);
+      return 1;
+    }
+    client_aead = std::move(*aead);
+  }
+  NtsKeyExchanges key_exchanges(cfg.nts.ca.value_or(""));
+  loop.attach_key_exchanges(&key_exchanges);
   std::unique_ptr<engine::ClientEngine> client;
   Upstreams upstreams(UpstreamSettings{o.family, cfg.tos.maxclock.value_or(10), 123}, log);
   AsyncLookups lookups(random);
@@ -243,6 +308,7 @@ int run_ntpd(const Options& o) {
     }
     // Validated with the server policy already (same key file and trustedkey).
     if (auto keys = build_client_keys(cfg, client_mac_engine)) client_config.keys = *keys;
+    client_config.nts_aead = client_aead;
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
     }
@@ -294,7 +360,23 @@ int run_ntpd(const Options& o) {
                       next->source));
       return;
     }
-    auto policy = build_server_policy(fresh, log);
+    if (const auto nts = nts_problems(fresh); !nts.empty()) {
+      for (const auto& line : nts) log.error(line);
+      log.error(
+          fmt::format("reload of {} refused: NTS configuration errors; keeping the running "
+                      "configuration",
+                      next->source));
+      return;
+    }
+    if (fresh.nts.enable != cfg.nts.enable || fresh.nts.cert != cfg.nts.cert ||
+        fresh.nts.key != cfg.nts.key || fresh.nts.port != cfg.nts.port ||
+        fresh.nts.cookie != cfg.nts.cookie) {
+      log.warning(
+          "reload: a changed NTS server setting (nts enable/cert/key/port/cookie) takes "
+          "effect at the next start");
+    }
+    key_exchanges.set_default_ca(fresh.nts.ca.value_or(""));
+    auto policy = build_server_policy(fresh, log, nts_context);
     if (!policy) {
       log.error(fmt::format("reload of {} refused: {}; keeping the running configuration",
                             next->source, policy.error().message));
@@ -358,6 +440,7 @@ int run_ntpd(const Options& o) {
     drift_written = ppm;
   };
   loop.every(3600, [&] { save_drift(false); });
+  if (nts_server) loop.every(60, [&] { nts_server->maintain(); });
   // Classic ntpd re-reads the leapfile daily: a newer one may have been
   // installed, and the expiry warning repeats while it is due.
   loop.every(86400, [&] {
@@ -399,8 +482,18 @@ int run_ntpd(const Options& o) {
     publish_view();
     return service_status.tick(now_ns);
   });
-  service.confine(cfg,
-                  fast_path != nullptr);  // last: after binding, the drop, daemonising, the pidfile
+  // Last: after binding, the drop, daemonising, the pidfile. Threads come
+  // after it (fast path workers, NTS-KE server and handshakes) and inherit it.
+  const bool threads_in_sandbox =
+      fast_path != nullptr || nts_server != nullptr || uses_nts_client(cfg);
+  service.confine(cfg, threads_in_sandbox, nts_server != nullptr);
+  key_exchanges.allow_threads(threads_in_sandbox || !o.seccomp);
+  if (nts_server) {
+    if (auto st = nts_server->run(); !st) {
+      log.error(fmt::format("nts: {}", st.error().message));
+      return 1;
+    }
+  }
   if (fast_path) {
     // Started after the privilege drop and seccomp, so every worker inherits
     // both (credentials and filters are copied into new threads).
@@ -413,6 +506,7 @@ int run_ntpd(const Options& o) {
   service.ready(service_status.initial(platform::read_monotonic_ns()));
   const int status = loop.run(flags);
   if (fast_path) fast_path->stop();
+  nts_server.reset();
   save_drift(true);
   service.finish();
   return status;

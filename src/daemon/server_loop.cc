@@ -394,6 +394,7 @@ int ServerLoop::run(SignalFlags& flags) {
     int64_t client_due = now + kSecond;
     if (client_ != nullptr) {
       run_upstreams(static_cast<double>(now) * 1e-9);
+      run_key_exchanges(static_cast<double>(now) * 1e-9);
       run_client(static_cast<double>(now) * 1e-9);
       if (stop_) break;
       double due_s = client_->next_wakeup_s();
@@ -401,6 +402,9 @@ int ServerLoop::run(SignalFlags& flags) {
         due_s = std::min({due_s, upstreams_->next_lookup_s(), lookups_->next_deadline_s()});
       }
       client_due = static_cast<int64_t>(std::min(due_s, 1e9) * 1e9);
+      // A handshake runs on a thread of its own: look for its end often.
+      if (key_exchanges_ != nullptr && key_exchanges_->busy())
+        client_due = std::min<int64_t>(client_due, now + kSecond / 20);
     }
     close_unused_association_sockets();  // a reload or the pool upkeep may have removed some
     std::vector<int> wait_fds = fds;
@@ -473,6 +477,14 @@ void ServerLoop::run_upstreams(double now_s) {
   }
 }
 
+void ServerLoop::run_key_exchanges(double now_s) {
+  if (key_exchanges_ == nullptr) return;
+  std::vector<engine::Action> actions;
+  for (auto& [association, result] : key_exchanges_->take_finished())
+    client_->on_key_exchange(association, result, now_s, actions);
+  if (!actions.empty()) apply(actions);
+}
+
 void ServerLoop::run_client(double now_s) {
   if (now_s < client_->next_wakeup_s()) return;
   std::vector<engine::Action> actions;
@@ -512,6 +524,19 @@ void ServerLoop::apply(const std::vector<engine::Action>& actions) {
         log_.error(fmt::format("cannot {} the leap second: {}",
                                arm->kind == leap::LeapKind::kNone ? "disarm" : "arm",
                                st.error().message));
+      }
+    } else if (const auto* ke = std::get_if<engine::KeyExchange>(&action)) {
+      if (key_exchanges_ != nullptr) {
+        key_exchanges_->start(*ke);
+      } else if (client_ != nullptr) {
+        std::vector<engine::Action> follow_up;
+        client_->on_key_exchange(
+            ke->association,
+            make_error(ErrorCode::kUnsupported, "NTS-KE is not available in this process"),
+            static_cast<double>(platform::read_monotonic_ns()) * 1e-9, follow_up);
+        for (const auto& f : follow_up) {
+          if (const auto* line = std::get_if<engine::LogEvent>(&f)) log_event(*line);
+        }
       }
     } else if (const auto* panic = std::get_if<engine::Panic>(&action)) {
       log_.error(

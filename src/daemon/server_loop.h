@@ -15,6 +15,7 @@
 #include "core/server/server_core.h"
 #include "daemon/logger.h"
 #include "daemon/name_lookups.h"
+#include "daemon/nts_key_exchanges.h"
 #include "daemon/upstreams.h"
 #include "platform/clock.h"
 #include "platform/interfaces.h"
@@ -59,6 +60,9 @@ class ServerLoop {
     upstreams_ = upstreams;
     lookups_ = lookups;
   }
+  // Runs the NTS-KE handshakes the client asks for (KeyExchange actions).
+  // Without it such a request fails at once (NTS associations then send nothing).
+  void attach_key_exchanges(NtsKeyExchanges* exchanges) { key_exchanges_ = exchanges; }
   // Called in the loop after SIGHUP (the validated reload lives in ntpd.cc).
   void on_reload(std::function<void()> hook) { reload_hook_ = std::move(hook); }
   // Runs engine actions (e.g. those of a reload) as if the engine emitted them.
@@ -105,6 +109,7 @@ class ServerLoop {
   void update_view();
   void run_client(double now_s);
   void run_upstreams(double now_s);
+  void run_key_exchanges(double now_s);  // hands finished NTS-KE handshakes to the client
 
   const config::Config& config_;
   LoopSettings settings_;
@@ -124,6 +129,7 @@ class ServerLoop {
   engine::ClientEngine* client_ = nullptr;
   Upstreams* upstreams_ = nullptr;
   NameLookups* lookups_ = nullptr;
+  NtsKeyExchanges* key_exchanges_ = nullptr;
   double next_upkeep_s_ = 0;
   std::function<void()> reload_hook_;
   std::unique_ptr<control::ControlResponder> control_;  // mode 6 (ntpq, ntpstat)

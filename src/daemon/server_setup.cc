@@ -48,7 +48,9 @@ std::vector<config::RestrictRule> resolve_restrict_hosts(
 
 }  // namespace
 
-Result<server::ServerPolicy> build_server_policy(const config::Config& config, Logger& log) {
+Result<server::ServerPolicy> build_server_policy(
+    const config::Config& config, Logger& log,
+    std::shared_ptr<const server::NtsServerContext> nts) {
   const auto rules = resolve_restrict_hosts(config.restricts, log);
   auto table = access::RestrictTable::build(rules);
   if (!table) return table.error();
@@ -59,12 +61,13 @@ Result<server::ServerPolicy> build_server_policy(const config::Config& config, L
   platform::OsRandom random;
   return server::ServerPolicy{
       std::move(*table), access::RateLimiter(config.discard, config.mru, random.next_u64()),
-      std::move(*keys), std::shared_ptr<const auth::MacEngine>(std::move(*engine))};
+      std::move(*keys), std::shared_ptr<const auth::MacEngine>(std::move(*engine)), std::move(nts)};
 }
 
-Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
-                                                              Logger& log) {
-  auto policy = build_server_policy(config, log);
+Result<std::unique_ptr<server::ServerCore>> build_server_core(
+    const config::Config& config, Logger& log,
+    std::shared_ptr<const server::NtsServerContext> nts) {
+  auto policy = build_server_policy(config, log, std::move(nts));
   if (!policy) return policy.error();
   return std::make_unique<server::ServerCore>(std::move(*policy));
 }

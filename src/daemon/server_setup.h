@@ -11,8 +11,12 @@
 
 namespace meridian::daemon {
 
-Result<server::ServerPolicy> build_server_policy(const config::Config& config, Logger& log);
-Result<std::unique_ptr<server::ServerCore>> build_server_core(const config::Config& config,
-                                                              Logger& log);
+// `nts`: the NTS server's shared context when `nts enable` runs (nts_server.h).
+Result<server::ServerPolicy> build_server_policy(
+    const config::Config& config, Logger& log,
+    std::shared_ptr<const server::NtsServerContext> nts = nullptr);
+Result<std::unique_ptr<server::ServerCore>> build_server_core(
+    const config::Config& config, Logger& log,
+    std::shared_ptr<const server::NtsServerContext> nts = nullptr);
 
 }  // namespace meridian::daemon

@@ -94,7 +94,7 @@ void ServiceProcess::prepare_for_user(const std::vector<std::string>& written_la
   }
 }
 
-void ServiceProcess::confine(const config::Config& /*config*/, bool threads) {
+void ServiceProcess::confine(const config::Config& /*config*/, bool threads, bool tcp_server) {
   if (!options_.seccomp) {
     log_.info("seccomp filter off (--no-seccomp)");
     return;
@@ -103,6 +103,7 @@ void ServiceProcess::confine(const config::Config& /*config*/, bool threads) {
   report.syslog = log_.to_syslog();
   report.fd = log_.fd() >= 0 ? log_.fd() : 2;
   report.threads = threads;
+  report.tcp_server = tcp_server;
   auto allowed = platform::install_seccomp_filter(report);
   if (!allowed) {
     // A kernel without seccomp should not stop time service.

@@ -32,7 +32,9 @@ class ServiceProcess {
   // with -u they must stay writable for the user.
   Status start(const std::vector<std::string>& written_later);
   // `threads`: worker threads will be started afterwards (the filter allows that).
-  void confine(const config::Config& config, bool threads = false);
+  // `threads`: threads start after the filter (fast path, NTS-KE);
+  // `tcp_server`: the NTS-KE server accepts connections.
+  void confine(const config::Config& config, bool threads = false, bool tcp_server = false);
   // Logs "ready: STATUS"; READY=1 with a STATUS line (sd_notify no-op without NOTIFY_SOCKET).
   void ready(const std::string& status);
   void finish();

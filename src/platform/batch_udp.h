@@ -68,7 +68,8 @@ class PacketBatch {
 
  private:
   std::array<std::array<std::byte, kBuffer>, kBatch> buffers_;
-  std::array<std::array<std::byte, 128>, kBatch> replies_;
+  std::array<std::array<std::byte, kBuffer>, kBatch>
+      replies_;  // NTS replies are as long as requests
   std::array<sockaddr_storage, kBatch> names_;
   std::array<iovec, kBatch> iov_;
   std::array<mmsghdr, kBatch> msgs_;

@@ -379,7 +379,19 @@ Result<int> install_seccomp_filter(const SeccompReport& where) {
   if (auto s = count(filter.allow("kill", 0, {self})); !s) return s.error();
   if (auto s = count(filter.allow("tgkill", 0, {self})); !s) return s.error();
 #endif
-  if (where.threads) {
+  if (where.threads || where.tcp_server) {
+    // NTS-KE's TLS writes keep a SIGPIPE of their own from reaching the
+    // process: they check for and consume it (sigpending, sigtimedwait).
+    for (const char* name : {"rt_sigpending", "rt_sigtimedwait"}) {
+      if (auto s = count(filter.allow(name)); !s) return s.error();
+    }
+  }
+  if (where.tcp_server) {
+    for (const char* name : {"listen", "accept", "accept4"}) {
+      if (auto s = count(filter.allow(name)); !s) return s.error();
+    }
+  }
+  if (where.threads || where.tcp_server) {
     // Worker threads (DESIGN.md §5's opt-in fast path): threads only, no fork.
     if (auto s = count(filter.allow_masked("clone", 0, CLONE_THREAD, CLONE_THREAD)); !s)
       return s.error();

@@ -38,6 +38,9 @@ struct SeccompReport {
   // the calls a new glibc thread makes (set_robust_list, rseq), and capset
   // (each worker clears its own capabilities).
   bool threads = false;
+  // `nts enable`: the NTS-KE server accepts TCP connections (listen before
+  // the filter; accept4 on its thread). Implies threads.
+  bool tcp_server = false;
 };
 
 // Installs the SIGSYS handler, then loads the filter (which also sets

@@ -66,14 +66,8 @@ bool parse_association_option(ParseContext& ctx, Args& args, AssociationConfig& 
   } else if (opt == "true") {
     a.true_ticker = true;
   } else if (opt == "nts") {
-    // Never downgrade silently: an NTS server used as plain NTP would be
-    // unauthenticated while the operator believes it is not.
+    // RFC 8915: authenticated by NTS, never used as plain NTP (engine/nts_source.h).
     a.nts = true;
-    ctx.fatal(opt_token.line,
-              fmt::format("{}: 'nts' is not supported yet: Meridian has no NTS client, and "
-                          "using this server without NTS would be unauthenticated; remove "
-                          "'nts' to use plain NTP knowingly, or use another NTS client",
-                          who));
   } else if (opt == "ntsport" || opt == "ca") {
     if (args.done()) {
       ctx.error(opt_token.line, fmt::format("{}: option '{}' needs a value", who, opt));

@@ -15,10 +15,6 @@ namespace meridian::config::internal {
 
 namespace {
 
-// Flipped when the daemon serves NTS (issue #14): until then `nts enable`
-// is refused rather than parsed into a server that does not exist.
-constexpr bool kNtsServerAvailable = false;
-
 // Accepted, without effect: their reason (docs/ntp.conf.md directive status).
 const char* nts_no_effect_reason(std::string_view sub) {
   if (sub == "mintls" || sub == "maxtls" || sub == "tlsciphers" || sub == "tlsciphersuites" ||
@@ -49,12 +45,6 @@ void parse_nts(ParseContext& ctx, const Statement& st) {
   NtsConfig& nts = ctx.config().nts;
   nts.where = ctx.at(st.line);
   if (sub == "enable" || sub == "disable") {
-    if (sub == "enable" && !kNtsServerAvailable) {
-      ctx.error(st.line,
-                "'nts enable' refused: the NTS-KE server is not available yet; line "
-                "ignored");
-      return;
-    }
     nts.enable = sub == "enable";
   } else if (std::optional<std::string>* slot = nts_file_slot(nts, sub)) {
     if (args.done() || args.peek().text.empty()) {

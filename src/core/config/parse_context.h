@@ -120,7 +120,7 @@ void parse_tinker(ParseContext& ctx, const Statement& st);
 void parse_tos(ParseContext& ctx, const Statement& st);
 void parse_enable(ParseContext& ctx, const Statement& st);  // enable, disable
 void parse_threads(ParseContext& ctx, const Statement& st);
-void parse_nts(ParseContext& ctx, const Statement& st);  // nts enable|cert|key|ca|cookie|port
+void parse_nts(ParseContext& ctx, const Statement& st);   // nts enable|cert|key|ca|cookie|port
 void parse_path(ParseContext& ctx, const Statement& st);  // driftfile logfile leapfile statsdir
 void parse_statistics(ParseContext& ctx, const Statement& st);
 void parse_filegen(ParseContext& ctx, const Statement& st);

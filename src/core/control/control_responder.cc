@@ -270,6 +270,8 @@ std::vector<std::vector<std::byte>> ControlResponder::read_variables(const Contr
       all.insert(all.end(), extra.begin(), extra.end());
       auto drops = peer_drop_variables(*p);
       all.insert(all.end(), drops.begin(), drops.end());
+      auto nts = peer_nts_variables(*p, s.now_s);
+      all.insert(all.end(), nts.begin(), nts.end());
     }
   }
   const auto names = requested_names(as_text(m.data));

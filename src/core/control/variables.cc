@@ -110,7 +110,12 @@ uint16_t system_status(const ControlSnapshot& s) {
 uint16_t peer_status(const ControlSnapshot& s, const engine::PeerView& p) {
   const bool reach = p.state.reach != 0;
   unsigned hi = 0x80;  // configured (pool members too: they came from the config)
-  if (p.auth) {
+  if (p.nts) {
+    // NTS: authentication enabled; "authentic" once a reply verified under
+    // the current keys (ntpq `as` shows ok/bad like for a keyed server).
+    hi |= 0x40;
+    if (p.nts->has_keys && p.nts->counters.authentic_replies > 0) hi |= 0x20;
+  } else if (p.auth) {
     // `key N`: authentication enabled; "authentic" while the latest reply
     // verified (classic CTL_PST_AUTHENABLE, FLAG_AUTHENTIC). ntpq `as`: ok/bad.
     hi |= 0x40;
@@ -278,6 +283,8 @@ std::vector<Variable> peer_variables(const ControlSnapshot& s, const engine::Pee
       {"filtoffset", filter_array(s, p, Stage::kOffset)},
       {"filtdisp", filter_array(s, p, Stage::kDispersion)},
   };
+  // NTS associations: cookies held and the handshake's state (the rest by name).
+  for (auto& v : peer_nts_summary(p)) out.push_back(std::move(v));
   return out;
 }
 
@@ -303,6 +310,34 @@ std::vector<Variable> peer_auth_variables(const engine::PeerView& p) {
       {"auth_cryptonak", fmt::format("{}", c.crypto_nak)},
       {"auth_wrongkey", fmt::format("{}", c.wrong_key)},
       {"auth_notsent", fmt::format("{}", c.not_sent)},
+  };
+}
+
+std::string nts_ke_state(const engine::NtsView& v) {
+  if (v.ke_in_flight) return "pending";
+  if (v.has_keys && v.cookies > 0) return v.loose ? "ok-unchecked-time" : "ok";
+  if (v.ke_failures > 0 && !v.last_ke_error.empty()) return "failing";
+  return "none";
+}
+
+std::vector<Variable> peer_nts_summary(const engine::PeerView& p) {
+  if (!p.nts) return {};
+  return {{"nts_cookies", fmt::format("{}", p.nts->cookies)}, {"nts_ke", nts_ke_state(*p.nts)}};
+}
+
+std::vector<Variable> peer_nts_variables(const engine::PeerView& p, double now_s) {
+  const engine::NtsView v = p.nts.value_or(engine::NtsView{});
+  const auto& c = v.counters;
+  return {
+      {"nts_ke_ok", fmt::format("{}", v.ke_ok)},
+      {"nts_ke_fail", fmt::format("{}", v.ke_failures)},
+      {"nts_ke_age", v.last_ke_s < 0 ? std::string("-")
+                                     : fmt::format("{:.0f}", std::max(0.0, now_s - v.last_ke_s))},
+      {"nts_ke_error", quoted(v.last_ke_error)},
+      {"nts_requests", fmt::format("{}", c.requests)},
+      {"nts_authentic", fmt::format("{}", c.authentic_replies)},
+      {"nts_badauth", fmt::format("{}", c.bad_authenticator + c.malformed)},
+      {"nts_naks", fmt::format("{}", c.naks)},
   };
 }
 

@@ -94,6 +94,14 @@ std::vector<Variable> peer_auth_variables(const engine::PeerView& p);
 // source::ReplyDrops), readable by name only like the auth counters:
 // drop_origin, drop_kiss, drop_unsync, drop_time, drop_step.
 std::vector<Variable> peer_drop_variables(const engine::PeerView& p);
+// NTS associations (Meridian): nts_cookies and nts_ke (ok, ok-unchecked-time,
+// pending, failing, none) in the default list; by name: nts_ke_ok,
+// nts_ke_fail, nts_ke_age (s since the last handshake), nts_ke_error,
+// nts_requests, nts_authentic, nts_badauth, nts_naks. Empty / zeros for
+// other associations.
+std::string nts_ke_state(const engine::NtsView& v);
+std::vector<Variable> peer_nts_summary(const engine::PeerView& p);
+std::vector<Variable> peer_nts_variables(const engine::PeerView& p, double now_s);
 
 // Renders items as classic ntpd does: ", " between items, ",\r\n" instead
 // when a line would pass 72 characters, "\r\n" at the end.

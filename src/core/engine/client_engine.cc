@@ -65,6 +65,10 @@ std::optional<size_t> ClientEngine::add_server(const source::AssociationOptions&
   in_loop_.push_back(false);
   auth_.emplace_back();
   if (options.key_id) auth_.back().emplace(*options.key_id);
+  nts_.emplace_back();
+  nts_last_.emplace_back();
+  if (options.nts && config_.nts_aead) nts_.back() = std::make_unique<NtsSource>(*config_.nts_aead);
+  if (options.nts && !config_.nts_aead) nts_unavailable_.push_back(associations_.size() - 1);
   return associations_.size() - 1;
 }
 
@@ -85,6 +89,7 @@ void ClientEngine::remove_server(size_t id, double now_s, time::NtpTime clock_no
   log(out, LogLevel::kNotice,
       fmt::format("server {} removed", associations_[id]->options().endpoint.to_string()));
   associations_[id].reset();
+  nts_[id].reset();
   tally_[id] = select::Tally::kReject;
   if (system_peer_ == id) reselect(now_s, clock_now, out);
 }
@@ -96,6 +101,8 @@ size_t ClientEngine::expected_voters(double now_s) const {
     if (!a || in_loop_[i]) continue;  // no vote for a server that follows us
     const auto v = a->view(now_s);
     if (v.stopped) continue;
+    // An NTS server whose handshakes keep failing may never answer.
+    if (nts_[i] && !v.last_sample && nts_[i]->view().ke_failures >= 2) continue;
     if (v.last_sample || v.unreach < kStartupPolls) ++n;
   }
   return n;
@@ -112,8 +119,13 @@ bool ClientEngine::has_server(size_t id) const {
 
 double ClientEngine::next_wakeup_s() const {
   double next = next_tick_s_;
-  for (const auto& a : associations_) {
-    if (a) next = std::min(next, a->next_poll_s());
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    if (!associations_[i]) continue;
+    // An NTS association without keys does not poll; its handshake may be due.
+    if (nts_[i] && nts_[i]->needs_key_exchange())
+      next = std::min(next, nts_[i]->next_key_exchange_s());
+    else
+      next = std::min(next, associations_[i]->next_poll_s());
   }
   return next;
 }
@@ -122,6 +134,9 @@ void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<A
   for (size_t i = 0; i < associations_.size(); ++i) {
     if (!associations_[i]) continue;  // removed
     auto& a = *associations_[i];
+    if (nts_[i] || (a.options().nts && !config_.nts_aead)) {
+      if (nts_wait_for_keys(i, now_s, out)) continue;
+    }
     if (now_s < a.next_poll_s()) continue;
     // RFC 9109 §3 / chrony, ntpd-rs: the transmit field is 64 random bits,
     // so an off-path attacker cannot guess the origin a reply must echo;
@@ -134,7 +149,8 @@ void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<A
     send.association = i;
     send.to = a.options().endpoint;
     wire::serialize_header(request, send.bytes);
-    if (sign_request(i, send.bytes, out)) out.push_back(std::move(send));
+    if (nts_[i] ? nts_request(i, send.bytes, out) : sign_request(i, send.bytes, out))
+      out.push_back(std::move(send));
     const auto v = a.view(now_s);
     if (v.reach == 0 && v.unreach == 8) {
       log(out, LogLevel::kWarning,
@@ -159,7 +175,9 @@ bool ClientEngine::on_packet(const net::Endpoint& from, std::span<const std::byt
     if (!a || a->options().endpoint != from) continue;
     // A keyed association takes only replies signed with its key (before any
     // other test: an unauthenticated KoD must not stop it either).
-    if (!reply_authentic(static_cast<size_t>(&a - associations_.data()), bytes, out)) return true;
+    const size_t id = static_cast<size_t>(&a - associations_.data());
+    if (nts_[id] ? !nts_reply_authentic(id, bytes, out) : !reply_authentic(id, bytes, out))
+      return true;
     const source::Evaluation e =
         source::evaluate_reply(*header, a->pending(), rx.to_timestamp(), config_.precision);
     const std::string addr = from.address.to_string();
@@ -311,7 +329,19 @@ void ClientEngine::reselect(double now_s, time::NtpTime clock_now, std::vector<A
         return t != select::Tally::kReject && t != select::Tally::kFalseticker;
       }));
   if (!ever_synchronised_ && truechimers * 2 <= expected_voters(now_s)) system_peer_.reset();
-  if (system_peer_) ever_synchronised_ = true;
+  if (system_peer_ && !ever_synchronised_) {
+    ever_synchronised_ = true;
+    // Keys from handshakes that could not check certificate validity
+    // periods (the clock was not trusted yet) are replaced now that it is.
+    for (size_t i = 0; i < nts_.size(); ++i) {
+      if (nts_[i] && nts_[i]->require_strict()) {
+        log(out, LogLevel::kNotice,
+            fmt::format("NTS: clock synchronised; checking {}'s certificate again, with its "
+                        "validity period",
+                        associations_[i]->options().name));
+      }
+    }
+  }
   if (!system_peer_) {
     if (previous) {
       log(out, LogLevel::kWarning, "lost synchronisation: no suitable server");
@@ -466,6 +496,7 @@ std::vector<PeerView> ClientEngine::peers(double now_s) const {
     out.push_back(PeerView{i, associations_[i]->options(), associations_[i]->view(now_s), tally_[i],
                            associations_[i]->filter().stages(), std::nullopt});
     if (auth_[i]) out.back().auth = auth_[i]->view();
+    if (nts_[i]) out.back().nts = nts_[i]->view();
   }
   return out;
 }

@@ -17,6 +17,7 @@
 
 #include "core/auth/client_auth.h"
 #include "core/discipline/discipline.h"
+#include "core/engine/nts_source.h"
 #include "core/leap/leap_control.h"
 #include "core/leap/leap_table.h"
 #include "core/net/address.h"
@@ -43,6 +44,9 @@ struct ClientConfig {
   // Keys for `server ... key N` associations (auth/client_auth.h). Without
   // them a keyed association sends nothing: it cannot sign its requests.
   auth::ClientKeys keys;
+  // The AEAD for `server HOST nts` associations (nts/aead.h). Without it an
+  // NTS association sends nothing.
+  std::shared_ptr<const nts::Aead> nts_aead;
 };
 
 // Actions out.
@@ -70,7 +74,21 @@ struct LogEvent {
 struct Panic {
   double offset_s = 0;  // the offset that exceeded the panic threshold
 };
-using Action = std::variant<SendRequest, StepClock, SetFrequency, LogEvent, Panic, ArmLeap>;
+// Run NTS-KE (RFC 8915 §4) for an NTS association: TLS to `name` (the
+// certificate must match it) at `address`:`port`; report the outcome with
+// ClientEngine::on_key_exchange(). `allow_loose`: the engine has not
+// synchronised yet, so a certificate whose only fault is its validity period
+// may be accepted (the result says so; see nts_source.h).
+struct KeyExchange {
+  size_t association = 0;
+  std::string name;
+  net::IpAddress address;
+  uint16_t port = 4460;
+  std::string ca_file;  // empty: `nts ca` or the system store
+  bool allow_loose = false;
+};
+using Action =
+    std::variant<SendRequest, StepClock, SetFrequency, LogEvent, Panic, ArmLeap, KeyExchange>;
 
 // One association as ntpq -p / mode 6 see it.
 struct PeerView {
@@ -82,6 +100,8 @@ struct PeerView {
   std::array<std::optional<source::FilterSample>, source::kFilterStages> filter_stages{};
   // Keyed associations only (`key N`): counters and the latest verdict.
   std::optional<auth::ClientAuthView> auth;
+  // NTS associations only.
+  std::optional<NtsView> nts;
 };
 
 // The system variables (RFC 5905 §11): what ntpstat and clients read.
@@ -146,6 +166,11 @@ class ClientEngine {
   void set_own_addresses(std::span<const net::IpAddress> addresses);
   // A (re)loaded leapfile, or none; takes effect at the next tick.
   void set_leap_table(std::optional<leap::LeapTable> table);
+  // The outcome of the KeyExchange the engine asked for. A success installs
+  // keys and cookies (requests go out from the next on_timer); a failure
+  // backs off. Ignored for an association that is gone.
+  void on_key_exchange(size_t association, const Result<KeyExchangeResult>& result, double now_s,
+                       std::vector<Action>& out);
   // A reloaded key file / `trustedkey` list: used from the next request and reply on.
   void set_keys(auth::ClientKeys keys) { config_.keys = std::move(keys); }
   const ClientConfig& config() const { return config_; }
@@ -169,6 +194,13 @@ class ClientEngine {
   // False: send nothing / the reply is no sample.
   bool sign_request(size_t id, std::vector<std::byte>& bytes, std::vector<Action>& out);
   bool reply_authentic(size_t id, std::span<const std::byte> bytes, std::vector<Action>& out);
+  // NTS associations: wrap a request / vet a reply (nts_source.h). False:
+  // send nothing / the reply is no sample.
+  bool nts_request(size_t id, std::vector<std::byte>& bytes, std::vector<Action>& out);
+  bool nts_reply_authentic(size_t id, std::span<const std::byte> bytes, std::vector<Action>& out);
+  // NTS associations waiting for keys: start due handshakes. True while the
+  // association has no keys (it must not poll).
+  bool nts_wait_for_keys(size_t id, double now_s, std::vector<Action>& out);
 
   ClientConfig config_;
   RandomSource& random_;
@@ -177,6 +209,10 @@ class ClientEngine {
   std::vector<bool> in_loop_;         // per association: its refid is one of ours
   std::vector<uint32_t> own_refids_;  // refid_for() of each non-loopback own address
   std::vector<std::optional<auth::ClientAuthState>> auth_;  // per association; keyed ones only
+  std::vector<std::unique_ptr<NtsSource>> nts_;             // per association; NTS ones only
+  std::vector<std::optional<nts::ReplyVerdict>> nts_last_;  // last verdict logged, per association
+  std::vector<size_t>
+      nts_unavailable_;  // NTS associations without an AEAD: logged once, then dropped
   std::unique_ptr<discipline::Discipline> discipline_;
   std::optional<size_t> system_peer_;
   SystemView system_;

@@ -4,8 +4,24 @@
 
 #include "core/access/access_decision.h"
 #include "core/auth/mac.h"
+#include "core/nts/ntp_fields.h"
+#include "core/nts/server_answer.h"
 
 namespace meridian::server {
+
+namespace {
+
+// RFC 8915 §5.7: an NTS request carries a Unique Identifier field.
+bool is_nts_request(std::span<const std::byte> datagram) {
+  auto fields = nts::walk_fields(datagram, wire::kHeaderSize, 16);
+  if (!fields) return false;
+  for (const auto& f : *fields) {
+    if (f.type == nts::kEfUniqueIdentifier) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 size_t ServerCore::drop(Outcome why) {
   ++counters_[static_cast<size_t>(why)];
@@ -23,10 +39,12 @@ std::optional<std::vector<std::byte>> ServerCore::handle(std::span<const std::by
                                                          const net::Endpoint& client,
                                                          time::NtpTime rx, time::NtpTime tx,
                                                          double now_s) {
-  std::array<std::byte, kMaxReplySize> buffer;
+  // An NTS reply may be as long as its request (never longer).
+  std::vector<std::byte> buffer(std::max(kMaxReplySize, datagram.size()));
   const size_t n = handle_into(datagram, client, rx, tx, now_s, buffer);
   if (n == 0) return std::nullopt;
-  return std::vector<std::byte>(buffer.begin(), buffer.begin() + static_cast<ptrdiff_t>(n));
+  buffer.resize(n);
+  return buffer;
 }
 
 size_t ServerCore::handle_into(std::span<const std::byte> datagram, const net::Endpoint& client,
@@ -46,8 +64,16 @@ size_t ServerCore::handle_into(std::span<const std::byte> datagram, const net::E
   }
 
   // Only packets with trailing bytes need the full parse (MAC / extensions).
+  // An NTS request is authenticated by its cookie and authenticator, checked
+  // when it is answered (a failure is answered with an NTS NAK only, never
+  // longer than the request): for `restrict … notrust` it counts as
+  // authenticated.
   auth::VerifyResult verified;
-  if (datagram.size() > wire::kHeaderSize) {
+  const bool nts = policy_.nts != nullptr && datagram.size() > wire::kHeaderSize &&
+                   header->mode == wire::Mode::kClient && is_nts_request(datagram);
+  if (nts) {
+    verified.status = auth::VerifyStatus::kOk;
+  } else if (datagram.size() > wire::kHeaderSize) {
     auto packet = wire::parse_packet(datagram);
     if (!packet) return drop(Outcome::kDroppedMalformed);
     if (packet->mac) {
@@ -89,6 +115,7 @@ size_t ServerCore::handle_into(std::span<const std::byte> datagram, const net::E
   const Answer a = answer_request(*header, admission, view_, rx, tx, true);
   if (!a.has_reply()) return drop(a.outcome);
   if (out.size() < kMaxReplySize) return drop(Outcome::kDroppedMalformed);  // caller's bug
+  if (nts) return nts_reply(datagram, a, out);
   const bool crypto_nak = decision.action == access::AccessAction::kCryptoNak;
   if (!crypto_nak && !verified.ok()) {
     // The common case: a plain 48-byte reply, written in place.
@@ -111,6 +138,30 @@ size_t ServerCore::handle_into(std::span<const std::byte> datagram, const net::E
   if (reply.size() > out.size()) return 0;
   std::copy(reply.begin(), reply.end(), out.begin());
   return reply.size();
+}
+
+size_t ServerCore::nts_reply(std::span<const std::byte> datagram, const Answer& a,
+                             std::span<std::byte> out) {
+  const NtsServerContext& ctx = *policy_.nts;
+  const auto keyring = ctx.keyring();
+  if (!keyring) return drop(Outcome::kDroppedAuth);
+  std::array<std::byte, wire::kHeaderSize> header{};
+  wire::serialize_header_to(a.header, header);
+  const nts::ServerAnswer answer =
+      nts::answer_request(ctx.aead(), *keyring, datagram, header, ctx.random());
+  if (answer.outcome == nts::ServerOutcome::kDrop || answer.bytes.size() > out.size()) {
+    ctx.counters().dropped.fetch_add(1, std::memory_order_relaxed);
+    return drop(Outcome::kDroppedAuth);
+  }
+  if (answer.outcome == nts::ServerOutcome::kNak) {
+    ctx.counters().naks.fetch_add(1, std::memory_order_relaxed);
+    ++counters_[static_cast<size_t>(Outcome::kKissDeny)];
+  } else {
+    ctx.counters().replies.fetch_add(1, std::memory_order_relaxed);
+    ++counters_[static_cast<size_t>(a.outcome)];
+  }
+  std::copy(answer.bytes.begin(), answer.bytes.end(), out.begin());
+  return answer.bytes.size();
 }
 
 }  // namespace meridian::server

@@ -21,6 +21,7 @@
 #include "core/auth/mac_engine.h"
 #include "core/net/address.h"
 #include "core/server/answer.h"
+#include "core/server/nts_server_context.h"
 #include "core/server/server_view.h"
 #include "core/time/ntp_timestamp.h"
 
@@ -31,6 +32,10 @@ struct ServerPolicy {
   access::RateLimiter limiter;
   auth::KeyStore keys;
   std::shared_ptr<const auth::MacEngine> mac_engine;  // may be null: no authentication
+  // `nts enable`: requests carrying NTS fields (RFC 8915 §5) are answered
+  // with NTS (or an NTS NAK), never with plain time. Null: NTS is off and
+  // such requests get a plain answer, which NTS clients reject.
+  std::shared_ptr<const NtsServerContext> nts;
 };
 
 class ServerCore {
@@ -57,7 +62,8 @@ class ServerCore {
   // The same decision, the reply written into `out`; returns its length (0:
   // no reply). Allocates nothing for unauthenticated requests (the fast
   // path's per-packet call); signed replies and crypto-NAKs still build a
-  // vector. REQUIRES: out.size() >= kMaxReplySize.
+  // vector. REQUIRES: out.size() >= kMaxReplySize. An NTS reply is as long
+  // as its request at most; it is sent only when it fits `out`.
   static constexpr size_t kMaxReplySize = 128;  // 48 + key id + the longest digest (20)
   size_t handle_into(std::span<const std::byte> datagram, const net::Endpoint& client,
                      time::NtpTime rx, time::NtpTime tx, double now_s, std::span<std::byte> out);
@@ -76,6 +82,8 @@ class ServerCore {
 
  private:
   size_t drop(Outcome why);
+  // The NTS answer (reply or NAK) around the plain answer `a`, into `out`.
+  size_t nts_reply(std::span<const std::byte> datagram, const Answer& a, std::span<std::byte> out);
 
   ServerPolicy policy_;
   ServerView view_;

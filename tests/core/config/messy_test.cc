@@ -206,14 +206,12 @@ TEST(ConfigPolicyTest, ObsoleteDirectivesWarnAndAreIgnored) {
 }
 
 TEST(ConfigPolicyTest, RefusedDirectivesAreErrorsNotFatal) {
-  Config c = parse("broadcast 192.0.2.255\nleapsmearinterval 86400\nnts enable\n");
+  Config c = parse("broadcast 192.0.2.255\nleapsmearinterval 86400\n");
   EXPECT_THAT(errors(c),
               ElementsAre("/etc/ntp.conf:1: 'broadcast' refused: sending broadcast or multicast "
                           "time is not supported; line ignored",
                           "/etc/ntp.conf:2: 'leapsmearinterval' refused: leap smearing is not "
-                          "supported; line ignored",
-                          "/etc/ntp.conf:3: 'nts enable' refused: the NTS-KE server is not "
-                          "available yet; line ignored"));
+                          "supported; line ignored"));
   EXPECT_FALSE(c.has_fatal());
 }
 

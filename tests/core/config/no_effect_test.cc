@@ -1,8 +1,7 @@
 // No silent no-ops, no silent downgrade (issue #12): every directive or
 // option Meridian accepts without acting on it says so with one warning,
 // "FILE:LINE: 'X' has no effect in Meridian: REASON" (so `ntpd --check` and
-// the start-up log show it), and `server HOST nts` — which would otherwise
-// be used as unauthenticated NTP — is fatal. docs/ntp.conf.md has the table.
+// the start-up log show it). docs/ntp.conf.md has the table.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -122,37 +121,17 @@ TEST(ConfigNoEffectTest, PeerSaysItIsPolledAsAServer) {
                                        "3), as if the line said 'server'"));
 }
 
-// No silent downgrade: NTS would otherwise be plain, unauthenticated NTP.
-TEST(ConfigNtsTest, ServerAndPoolNtsAreFatal) {
+// NTS lines parse without a diagnostic now that NTS exists (issue #14);
+// `nts` with `key N` cannot be honoured and is fatal (nts_test.cc).
+TEST(ConfigNtsTest, ServerAndPoolNtsParseCleanly) {
   for (const char* line : {"server time.cloudflare.com nts iburst", "pool nts.example nts",
                            "server -6 2001:db8::1 iburst nts"}) {
     const Config c = parse(std::string("driftfile /x\n") + line + "\n");
-    EXPECT_TRUE(c.has_fatal()) << line;
-    EXPECT_THAT(fatals(c), ElementsAre(AllOf(StartsWith("/etc/ntp.conf:2: "),
-                                             HasSubstr("'nts' is not supported yet"))))
-        << line;
+    EXPECT_FALSE(c.has_fatal()) << line;
+    EXPECT_THAT(messages(c), IsEmpty()) << line;
+    ASSERT_EQ(c.associations.size(), 1u);
+    EXPECT_TRUE(c.associations[0].nts);
   }
-}
-
-TEST(ConfigNtsTest, CheckExitsOneWithFileAndLine) {
-  MemoryFileSource files;
-  files.add("/etc/ntp.conf", "restrict default nomodify\n\nserver nts.example nts iburst\n");
-  const CheckReport r = check_config_file("/etc/ntp.conf", files);
-  EXPECT_EQ(r.exit_code, 1);
-  bool found = false;
-  for (const Diagnostic& d : r.diagnostics) {
-    if (d.severity == Diagnostic::Severity::kFatal && d.where.line == 3 &&
-        d.message.find("'nts' is not supported yet") != std::string::npos) {
-      found = true;
-    }
-  }
-  EXPECT_TRUE(found);
-}
-
-TEST(ConfigNtsTest, NtsDirectiveReasonNoLongerClaimsClientSupport) {
-  const Config c = parse("nts key /etc/ntp/key.pem\n");
-  ASSERT_EQ(errors(c).size(), 1u);
-  EXPECT_THAT(errors(c)[0], HasSubstr("nor is the client option"));
 }
 
 }  // namespace

@@ -53,9 +53,7 @@ TEST(ConfigNtsTest, ServerNtsOptions) {
 }
 
 TEST(ConfigNtsTest, NtsOptionsWithoutNtsAndNtsWithKey) {
-  Config c = parse("server a.example ntsport 14460
-server b.example nts key 5
-");
+  Config c = parse("server a.example ntsport 14460\nserver b.example nts key 5\n");
   EXPECT_THAT(warnings(c), ElementsAre(HasSubstr(":1: 'server ntsport' has no effect in Meridian: "
                                                  "it applies to NTS servers only")));
   EXPECT_THAT(fatals(c), ::testing::Contains(HasSubstr(":2: server b.example: 'nts' and 'key' "
