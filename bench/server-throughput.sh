@@ -33,6 +33,8 @@
 # Traffic: 127.0.0.0/8 only. Every run is bounded in time and count; an EXIT
 # trap (tests/interop/lib.sh) stops the servers and deletes the namespace.
 # Takes about REPS x 6 x 25 s + SOAK_S (~9 min with the defaults).
+# NTS=1: afterwards bench/nts-throughput.sh (NTS replies/s of Meridian and
+# chronyd, its own section of $RESULTS; ~3 min more).
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck disable=SC2034  # used by lib.sh
@@ -58,6 +60,7 @@ RESULTS=${RESULTS:-$ROOT/docs/performance.md}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 NICE=${NICE:-0}   # e.g. NICE=-10: server and generator ahead of other work on a shared machine
+NTS=${NTS:-0}     # 1: also run bench/nts-throughput.sh (same BIN_DIR, PEERS_DIR, RESULTS, CPUs)
 if ! [[ $NICE =~ ^-?[0-9]+$ ]] || ((NICE < -20 || NICE > 19)); then fail "NICE must be -20..19"; fi
 [[ $REPS =~ ^[1-9]$ ]] || fail "REPS must be 1..9"
 if ! [[ $SOAK_S =~ ^[0-9]+$ ]] || ((SOAK_S > 600)); then fail "SOAK_S must be 0..600"; fi
@@ -326,4 +329,9 @@ else
   { echo "# Server performance"; echo; cat "$WORK/table.md"; } >"$RESULTS"
 fi
 log "wrote $RESULTS"
+if [[ $NTS == 1 ]]; then
+  RESULTS=$RESULTS REPS=$REPS CLOSED_S=$CLOSED_S WINDOW=$WINDOW PORTS=$PORTS NICE=$NICE \
+    SERVER_CPU=$SERVER_CPU LOAD_CPU=$LOAD_CPU bash "$HERE/nts-throughput.sh" "$BIN_DIR" "$PEERS_DIR" \
+    || fail "bench/nts-throughput.sh failed"
+fi
 finish

@@ -14,6 +14,12 @@
 // --bad-origin makes every reply carry a wrong origin timestamp: the load
 // generator must then reject every reply (the smoke test that proves the
 // generator's validation can fail, tests/bench).
+//
+// --keep-extensions sends the request's extension fields back after the
+// reply header. An NTS request then comes back with its own UID (echoed, as a
+// server would) but with the client's authenticator, which does not verify
+// under the server-to-client key: the generator's NTS mode must reject every
+// such reply (tests/bench/smoke_nts.sh).
 #include <arpa/inet.h>
 #include <fmt/core.h>
 #include <netinet/in.h>
@@ -40,7 +46,8 @@ constexpr uint64_t kNtpUnixDelta = 2208988800ULL;
 
 [[noreturn]] void usage_exit() {
   fmt::print(stderr,
-             "usage: meridian-bench-echo --port N [--address A] [--seconds S] [--bad-origin]\n");
+             "usage: meridian-bench-echo --port N [--address A] [--seconds S] [--bad-origin]\n"
+             "         [--keep-extensions]\n");
   std::exit(2);
 }
 
@@ -58,6 +65,7 @@ int main(int argc, char** argv) {
   long port = -1;
   double seconds = 600;
   bool bad_origin = false;
+  bool keep_extensions = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -72,6 +80,8 @@ int main(int argc, char** argv) {
       seconds = std::strtod(value().c_str(), nullptr);
     } else if (a == "--bad-origin") {
       bad_origin = true;
+    } else if (a == "--keep-extensions") {
+      keep_extensions = true;
     } else {
       usage_exit();
     }
@@ -151,7 +161,7 @@ int main(int argc, char** argv) {
       if (bad_origin) p[31] = static_cast<uint8_t>(p[31] ^ 0x5a);
       put_ntp_time(p + 32, now);  // receive
       put_ntp_time(p + 40, now);  // transmit
-      iov[k].iov_len = 48;
+      iov[k].iov_len = keep_extensions ? len : 48;
       out[static_cast<size_t>(m)].msg_hdr = msgs[k].msg_hdr;
       out[static_cast<size_t>(m)].msg_hdr.msg_namelen = msgs[k].msg_hdr.msg_namelen;
       ++m;

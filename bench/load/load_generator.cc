@@ -3,7 +3,8 @@
 //   meridian-bench-load --server ADDR:PORT [--mode closed|open] [--window W]
 //                       [--rate R] [--seconds S] [--max-requests N]
 //                       [--ports K] [--sources N] [--timeout-ms T]
-//                       [--expect-replies N]
+//                       [--expect-replies N] [--server-pid PID]
+//                       [--nts-ke PORT --nts-ca FILE [--nts-host NAME]]
 //
 // Sends 48-byte mode-3 (client) requests from K sockets (K source ports) to
 // one IPv4 server and validates every reply: it must come from the server's
@@ -23,6 +24,20 @@
 // --sources N (> 1) sends from N distinct loopback addresses 127.1.0.0 + i
 // (IPv4 only; set per packet with IP_PKTINFO, every 127/8 address is local),
 // so a server's per-client state (MRU list, rate limiter) holds N entries.
+//
+// --nts-ke PORT (closed loop only): every request is an NTS request (RFC 8915
+// §5.7) from one of W client associations (W = --window), each with its own
+// NTS-KE session with the server's NTS-KE port (our platform client, TLS 1.3,
+// certificate verified against --nts-ca for --nts-host, default the server's
+// address), done before the measurement starts. A request spends one cookie
+// and carries a fresh UID, placeholders to refill the jar to eight, and the
+// authenticator; a reply must, on top of the checks above, echo the UID and
+// carry an authenticator that verifies under the session's S2C key, and its
+// cookies refill the jar (bench/load/nts_flows.h). NAKs and replies that fail
+// the NTS checks count as invalid.
+//
+// --server-pid PID: the server's CPU time (all threads, schedstat) over the
+// sending phase, reported as server_cpu_s (excludes the NTS-KE phase).
 //
 // Bounded: stops after --seconds S (default 3, at most 3600) or
 // --max-requests N requests, whichever first; then waits at most the reply
@@ -49,8 +64,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "nts_flows.h"
+#include "server_cpu.h"
 
 namespace {
 
@@ -63,7 +82,8 @@ constexpr size_t kHistUs = 200000;         // latency histogram: 1 µs buckets t
   fmt::print(stderr,
              "usage: meridian-bench-load --server ADDR:PORT [--mode closed|open] [--window W]\n"
              "         [--rate R] [--seconds S] [--max-requests N] [--ports K] [--sources N]\n"
-             "         [--timeout-ms T] [--expect-replies N]\n");
+             "         [--timeout-ms T] [--expect-replies N] [--server-pid PID]\n"
+             "         [--nts-ke PORT --nts-ca FILE [--nts-host NAME]]\n");
   std::exit(2);
 }
 
@@ -77,6 +97,7 @@ struct Slot {
   uint64_t seq = UINT64_MAX;
   int64_t sent_ns = 0;
   bool answered = false;
+  int64_t flow = -1;  // NTS mode: the association that sent it
 };
 
 struct Options {
@@ -90,6 +111,11 @@ struct Options {
   uint32_t sources = 1;
   int64_t timeout_ns = 200'000'000;
   int64_t expect_replies = -1;
+  int server_pid = 0;
+  uint16_t nts_ke_port = 0;  // 0: plain NTP
+  std::string nts_ca;
+  std::string nts_host;
+  std::string server_text;  // the address as given
 };
 
 double number(const std::string& opt, const std::string& v, double lo, double hi) {
@@ -112,6 +138,7 @@ Options parse(int argc, char** argv) {
       const auto colon = v.rfind(':');
       if (colon == std::string::npos) usage_exit("--server: expected ADDR:PORT");
       const std::string host = v.substr(0, colon);
+      o.server_text = host;
       o.server.sin_family = AF_INET;
       if (inet_pton(AF_INET, host.c_str(), &o.server.sin_addr) != 1) {
         usage_exit("--server: expected an IPv4 address");
@@ -141,11 +168,24 @@ Options parse(int argc, char** argv) {
       o.timeout_ns = static_cast<int64_t>(number(a, v, 1, 10000) * 1e6);
     } else if (a == "--expect-replies") {
       o.expect_replies = static_cast<int64_t>(number(a, v, 0, 1e12));
+    } else if (a == "--server-pid") {
+      o.server_pid = static_cast<int>(number(a, v, 1, 1 << 30));
+    } else if (a == "--nts-ke") {
+      o.nts_ke_port = static_cast<uint16_t>(number(a, v, 1, 65535));
+    } else if (a == "--nts-ca") {
+      o.nts_ca = v;
+    } else if (a == "--nts-host") {
+      o.nts_host = v;
     } else {
       usage_exit(fmt::format("unknown option {}", a));
     }
   }
   if (!have_server) usage_exit("--server is required");
+  if (o.nts_ke_port != 0) {
+    if (o.open) usage_exit("--nts-ke: closed loop only (one request per association at a time)");
+    if (o.nts_ca.empty()) usage_exit("--nts-ke needs --nts-ca FILE");
+    if (o.sources > 1) usage_exit("--nts-ke: one source address (--sources 1)");
+  }
   return o;
 }
 
@@ -171,7 +211,8 @@ uint64_t get_u64(const uint8_t* p) {
 
 class Generator {
  public:
-  explicit Generator(const Options& o) : o_(o), ring_(kRing), hist_(kHistUs + 1, 0) {
+  Generator(const Options& o, std::unique_ptr<meridian::bench::NtsFlows> nts)
+      : o_(o), nts_(std::move(nts)), ring_(kRing), hist_(kHistUs + 1, 0) {
     if (getrandom(&key_, sizeof key_, 0) != static_cast<ssize_t>(sizeof key_))
       key_ = 0x9e3779b97f4a7c15ULL;
   }
@@ -195,7 +236,9 @@ class Generator {
   }
 
   int run() {
+    const int64_t server_cpu0 = o_.server_pid ? meridian::bench::server_cpu_ns(o_.server_pid) : 0;
     const int64_t start = now_ns();
+    cpu0_s_ = cpu_seconds();
     const int64_t end = start + static_cast<int64_t>(o_.seconds * 1e9);
     int64_t t = start;
     while (t < end && next_ < o_.max_requests) {
@@ -211,6 +254,7 @@ class Generator {
         }
       } else {
         want = inflight_ < o_.window ? o_.window - inflight_ : 0;
+        if (nts_) want = std::min<uint64_t>(want, nts_->free_count());
       }
       want = std::min(want, o_.max_requests - next_);
       if (want > 0) {
@@ -222,6 +266,7 @@ class Generator {
       expire(t, false);
     }
     const int64_t send_end = now_ns();
+    if (o_.server_pid) server_cpu_ns_ = meridian::bench::server_cpu_ns(o_.server_pid) - server_cpu0;
     // Stragglers: wait at most the reply timeout for what is outstanding.
     const int64_t drain_end = send_end + o_.timeout_ns;
     for (int i = 0; i < 100000 && inflight_ > 0; ++i) {
@@ -250,10 +295,12 @@ class Generator {
     std::array<iovec, kBatch> iov{};
     std::array<mmsghdr, kBatch> msgs{};
     std::array<std::array<uint8_t, CMSG_SPACE(sizeof(in_pktinfo))>, kBatch> ctl{};
+    std::array<std::vector<std::byte>, kBatch> nts_requests;
+    std::array<int64_t, kBatch> flows{};
     while (want > 0) {
       // Never reuse a ring slot whose request is still outstanding.
       if (next_ - oldest_ + kBatch >= kRing) expire(t, false, next_ + kBatch - kRing);
-      const auto n = static_cast<unsigned>(std::min<uint64_t>(want, kBatch));
+      auto n = static_cast<unsigned>(std::min<uint64_t>(want, kBatch));
       for (unsigned i = 0; i < n; ++i) {
         const uint64_t seq = next_ + i;
         auto& p = pkts[i];
@@ -263,6 +310,14 @@ class Generator {
         p[3] = static_cast<uint8_t>(-20);
         put_u64(p.data() + 40, stamp(seq, key_));
         iov[i] = {p.data(), p.size()};
+        flows[i] = -1;
+        if (nts_) {
+          if (!nts_request(p, nts_requests[i], flows[i])) {
+            n = i;  // no live association left for this one
+            break;
+          }
+          iov[i] = {nts_requests[i].data(), nts_requests[i].size()};
+        }
         msgs[i].msg_hdr = {};
         msgs[i].msg_hdr.msg_name = &o_.server;
         msgs[i].msg_hdr.msg_namelen = sizeof o_.server;
@@ -280,20 +335,26 @@ class Generator {
           std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
         }
       }
+      if (n == 0) return true;
       const int fd = fds_[static_cast<size_t>(sock_++ % fds_.size())];
-      const int s = sendmmsg(fd, msgs.data(), n, 0);
+      int s = sendmmsg(fd, msgs.data(), n, 0);
       if (s < 0) {
-        if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
-          ++send_blocked_;
-          return true;  // socket buffer full: try again after receiving
-        }
-        return fail("sendmmsg");
+        if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) return fail("sendmmsg");
+        ++send_blocked_;  // socket buffer full: try again after receiving
+        s = 0;
       }
+      // NTS: an association whose request did not leave is free again (its
+      // cookie is spent; the next reply's placeholders refill the jar).
+      for (auto i = static_cast<unsigned>(s); i < n; ++i) {
+        if (flows[i] >= 0) nts_->release(static_cast<size_t>(flows[i]));
+      }
+      if (s == 0) return true;
       for (int i = 0; i < s; ++i) {
         Slot& slot = ring_[(next_ + static_cast<uint64_t>(i)) & (kRing - 1)];
         slot.seq = next_ + static_cast<uint64_t>(i);
         slot.sent_ns = t;
         slot.answered = false;
+        slot.flow = flows[static_cast<size_t>(i)];
       }
       next_ += static_cast<uint64_t>(s);
       inflight_ += static_cast<uint64_t>(s);
@@ -303,11 +364,30 @@ class Generator {
     return true;
   }
 
+  // The NTS request for the 48-byte header `p` from a free association;
+  // false when none is left.
+  bool nts_request(const std::array<uint8_t, 48>& p, std::vector<std::byte>& out, int64_t& flow) {
+    std::array<std::byte, 48> header{};
+    std::memcpy(header.data(), p.data(), p.size());
+    for (;;) {
+      flow = nts_->acquire();
+      if (flow < 0) return false;
+      auto request = nts_->make_request(static_cast<size_t>(flow), header);
+      if (request) {
+        out = std::move(*request);
+        return true;
+      }
+      // the flow had no cookie: it is retired; try the next
+    }
+  }
+
   void receive(int64_t wait_ns) {
     timespec ts{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
     const int r = ppoll(pfds_.data(), pfds_.size(), &ts, nullptr);
     if (r <= 0) return;
-    std::array<std::array<uint8_t, 512>, kBatch> bufs;
+    // NTS replies are as long as their requests: a cookie and placeholders of
+    // ~100 bytes each.
+    std::array<std::array<uint8_t, 2048>, kBatch> bufs;
     std::array<sockaddr_in, kBatch> from{};
     std::array<iovec, kBatch> iov{};
     std::array<mmsghdr, kBatch> msgs{};
@@ -361,12 +441,34 @@ class Generator {
       ++duplicate_;
       return;
     }
+    if (slot.flow >= 0 && !nts_reply_ok(slot, p, len)) return;
     slot.answered = true;
     --inflight_;
     ++valid_;
     if (p[1] == 0) ++kod_;
     const int64_t us = (t - slot.sent_ns) / 1000;
     ++hist_[static_cast<size_t>(std::clamp<int64_t>(us, 0, kHistUs))];
+  }
+
+  // RFC 8915 §5.7 checks of a reply whose origin matched `slot`'s request:
+  // our UID echoed, the authenticator verifies under S2C. A NAK answers the
+  // request (the association is then retired) but is an error here, as is
+  // anything else that fails; those leave the request outstanding.
+  bool nts_reply_ok(Slot& slot, const uint8_t* p, unsigned len) {
+    const auto flow = static_cast<size_t>(slot.flow);
+    const auto bytes = std::as_bytes(std::span<const uint8_t>(p, len));
+    const auto verdict = nts_->on_reply(flow, bytes);
+    if (verdict == meridian::nts::ReplyVerdict::kOk) {
+      nts_->release(flow);
+      return true;
+    }
+    ++invalid_;
+    if (verdict == meridian::nts::ReplyVerdict::kNak) {
+      slot.answered = true;
+      --inflight_;
+      nts_->release(flow);
+    }
+    return false;
   }
 
   // Retires answered requests and those older than the timeout (lost);
@@ -378,6 +480,7 @@ class Generator {
         if (!all && oldest_ >= upto && t - slot.sent_ns < o_.timeout_ns) break;
         ++lost_;
         --inflight_;
+        if (slot.flow >= 0) nts_->release(static_cast<size_t>(slot.flow));
       }
       ++oldest_;
     }
@@ -409,14 +512,28 @@ class Generator {
         "kod={} "
         "invalid={} late={} duplicate={} lost={} send_blocked={} send_rate={:.0f} "
         "reply_rate={:.0f} "
-        "loss={:.5f} p50_us={:.0f} p99_us={:.0f} cpu_s={:.3f}\n",
+        "loss={:.5f} p50_us={:.0f} p99_us={:.0f} cpu_s={:.3f}",
         o_.open ? "open" : "closed", o_.window, o_.open ? o_.rate : 0.0, o_.ports, o_.sources, secs,
         next_, valid_, kod_, invalid_, late_, duplicate_, lost_, send_blocked_,
         static_cast<double>(next_) / secs, static_cast<double>(valid_) / secs, loss,
-        percentile_us(0.50), percentile_us(0.99), cpu_seconds());
+        percentile_us(0.50), percentile_us(0.99), cpu_seconds() - cpu0_s_);
+    if (o_.server_pid)
+      fmt::print(" server_cpu_s={:.4f}", static_cast<double>(server_cpu_ns_) * 1e-9);
+    if (nts_) {
+      const auto& c = nts_->counters();
+      fmt::print(
+          " nts_flows={} nts_ke={} nts_ke_s={:.3f} nts_authentic={} nts_nak={} nts_bad_auth={} "
+          "nts_malformed={} nts_not_ours={} nts_retired={} nts_cookies_received={}",
+          nts_->size(), c.key_exchanges, nts_->key_exchange_seconds(), c.authentic, c.naks,
+          c.bad_auth, c.malformed, c.not_ours, c.retired, c.cookies_received);
+    }
+    fmt::print("\n");
   }
 
   Options o_;
+  std::unique_ptr<meridian::bench::NtsFlows> nts_;  // null: plain NTP
+  double cpu0_s_ = 0;                               // our CPU when run() started
+  int64_t server_cpu_ns_ = 0;
   uint64_t key_ = 0;
   std::vector<Slot> ring_;
   std::vector<uint64_t> hist_;
@@ -434,7 +551,23 @@ class Generator {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  Generator g(o);
+  std::unique_ptr<meridian::bench::NtsFlows> nts;
+  if (o.nts_ke_port != 0) {
+    meridian::bench::NtsFlowOptions f;
+    f.server_address = o.server_text;
+    f.ke_port = o.nts_ke_port;
+    f.ntp_port = ntohs(o.server.sin_port);
+    f.host = o.nts_host;
+    f.ca_file = o.nts_ca;
+    f.flows = o.window;
+    auto pool = meridian::bench::NtsFlows::create(f);
+    if (!pool) {
+      fmt::print(stderr, "meridian-bench-load: {}\n", pool.error().message);
+      return 1;
+    }
+    nts = std::move(*pool);
+  }
+  Generator g(o, std::move(nts));
   if (!g.open_sockets()) return 1;
   return g.run();
 }
