@@ -14,6 +14,7 @@ Result<engine::KeyExchangeResult> run_exchange(const engine::KeyExchange& reques
   o.port = request.port;
   o.ca_file = ca_file;
   o.check_time = true;
+  o.verify_time_unix_s = request.now_unix_s;
   auto outcome = platform::nts_ke_exchange(o);
   bool loose = false;
   if (!outcome && request.allow_loose && is_certificate_time_error(outcome.error().message)) {

@@ -122,7 +122,12 @@ Status configure_peer_check(SSL* ssl, const NtsKeClientOptions& o) {
                         fmt::format("bad host name {}: {}", o.host, openssl_errors()));
     }
   }
-  if (!o.check_time) X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+  if (!o.check_time) {
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+  } else if (o.verify_time_unix_s) {
+    // The daemon's clock, not necessarily the system's (a virtual clock).
+    X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(*o.verify_time_unix_s));
+  }
   return {};
 }
 

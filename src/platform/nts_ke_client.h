@@ -31,6 +31,9 @@ struct NtsKeClientOptions {
   // verified, but not the validity dates — only for a clock not yet trusted
   // (the daemon's bootstrap policy decides when).
   bool check_time = true;
+  // The time validity periods are checked against (seconds since 1970);
+  // nullopt: the system clock. ntpd passes its own clock's reading.
+  std::optional<int64_t> verify_time_unix_s;
   // Whole exchange, connect to last byte.
   int64_t timeout_ms = 10000;
   // Optional server/port records to ask for (§4.1.7, §4.1.8).

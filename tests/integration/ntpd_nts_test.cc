@@ -178,5 +178,37 @@ TEST_F(NtpdNts, CookieKeysSurviveAServerRestart) {
   EXPECT_EQ(rv_value(rv, "nts_naks"), "0") << rv;
 }
 
+// Bootstrap with a wrong clock (docs/nts.md): a client whose clock reads
+// 1970 sees every certificate as "not yet valid". Before its first sync it
+// accepts a certificate whose only fault is the validity period, syncs
+// (steps 56 years, -g), then redoes the handshake with the time checked.
+TEST_F(NtpdNts, ClockIn1970BootstrapsThenChecksTheCertificateStrictly) {
+  auto server = start_server();
+  ASSERT_TRUE(server->wait_for_stderr("NTS-KE listening on", 10)) << server->stderr_text();
+  const uint16_t client_port = testing::free_udp_port();
+  const std::string conf = dir_ + "/boot.conf";
+  testing::write_file(
+      conf,
+      fmt::format("server 127.0.0.1 port {} iburst minpoll 3 maxpoll 3 nts ntsport {} ca {}\n",
+                  ntp_port_, ke_port_, dir_ + "/pki/ca.pem"));
+  // About 1.7e9 s behind: the virtual clock reads early 1970.
+  Process client({kBin + "/ntpd", "-n", "-g", "-c", conf, "--port", std::to_string(client_port),
+                  "--clock", "virtual", "--clock-offset", "-1700000000"},
+                 dir_);
+  ASSERT_TRUE(client.wait_for_stderr("without checking its validity period", 15))
+      << client.stderr_text();
+  ASSERT_TRUE(client.wait_for_stderr("time stepped by", 20)) << client.stderr_text();
+  ASSERT_TRUE(client.wait_for_stderr("checking 127.0.0.1's certificate again", 10))
+      << client.stderr_text();
+  // The strict handshake succeeds (the clock is right now) and the source
+  // stays selected with fully checked keys.
+  ASSERT_TRUE(wait_for([&] {
+    const std::string rv = ntpq(client_port, "rv &1 nts_ke,nts_ke_ok");
+    return rv_value(rv, "nts_ke") == "ok" && rv_value(rv, "nts_ke_ok") == "2";
+  })) << client.stderr_text();
+  const std::string log = client.stderr_text();
+  EXPECT_EQ(log.find("NTS-KE with 127.0.0.1 failed"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace meridian

@@ -135,7 +135,7 @@ void ClientEngine::on_timer(double now_s, time::NtpTime clock_now, std::vector<A
     if (!associations_[i]) continue;  // removed
     auto& a = *associations_[i];
     if (nts_[i] || (a.options().nts && !config_.nts_aead)) {
-      if (nts_wait_for_keys(i, now_s, out)) continue;
+      if (nts_wait_for_keys(i, now_s, clock_now, out)) continue;
     }
     if (now_s < a.next_poll_s()) continue;
     // RFC 9109 §3 / chrony, ntpd-rs: the transmit field is 64 random bits,

@@ -86,6 +86,7 @@ struct KeyExchange {
   uint16_t port = 4460;
   std::string ca_file;  // empty: `nts ca` or the system store
   bool allow_loose = false;
+  int64_t now_unix_s = 0;  // our clock: certificate validity is checked against it
 };
 using Action =
     std::variant<SendRequest, StepClock, SetFrequency, LogEvent, Panic, ArmLeap, KeyExchange>;
@@ -200,7 +201,8 @@ class ClientEngine {
   bool nts_reply_authentic(size_t id, std::span<const std::byte> bytes, std::vector<Action>& out);
   // NTS associations waiting for keys: start due handshakes. True while the
   // association has no keys (it must not poll).
-  bool nts_wait_for_keys(size_t id, double now_s, std::vector<Action>& out);
+  bool nts_wait_for_keys(size_t id, double now_s, time::NtpTime clock_now,
+                         std::vector<Action>& out);
 
   ClientConfig config_;
   RandomSource& random_;

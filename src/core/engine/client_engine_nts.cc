@@ -21,7 +21,8 @@ void log(std::vector<Action>& out, LogLevel level, std::string text) {
 
 }  // namespace
 
-bool ClientEngine::nts_wait_for_keys(size_t id, double now_s, std::vector<Action>& out) {
+bool ClientEngine::nts_wait_for_keys(size_t id, double now_s, time::NtpTime clock_now,
+                                     std::vector<Action>& out) {
   if (!nts_[id]) {
     // No AEAD (NTS was not configured when ntpd started): never send.
     const auto it = std::find(nts_unavailable_.begin(), nts_unavailable_.end(), id);
@@ -39,8 +40,10 @@ bool ClientEngine::nts_wait_for_keys(size_t id, double now_s, std::vector<Action
   if (nts.key_exchange_due(now_s)) {
     const auto& o = associations_[id]->options();
     nts.key_exchange_started();
-    out.push_back(
-        KeyExchange{id, o.name, o.endpoint.address, o.nts_port, o.nts_ca, !ever_synchronised_});
+    // NTP seconds → Unix seconds (1900 → 1970: 2 208 988 800 s, RFC 5905 §6).
+    constexpr int64_t kNtpToUnix_s = 2208988800;
+    out.push_back(KeyExchange{id, o.name, o.endpoint.address, o.nts_port, o.nts_ca,
+                              !ever_synchronised_, clock_now.seconds_since_1900() - kNtpToUnix_s});
   }
   return true;
 }
