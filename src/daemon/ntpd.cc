@@ -118,14 +118,16 @@ bool uses_nts_client(const config::Config& c) {
 // cookie keys (nts_server.h), and the CA files clients verify servers with.
 std::vector<std::string> nts_problems(const config::Config& c) {
   std::vector<std::string> out = check_nts_server(c, std::time(nullptr));
-  std::vector<std::string> cas;
-  if (uses_nts_client(c) && c.nts.ca) cas.push_back(*c.nts.ca);
+  std::vector<std::pair<std::string, std::string>> cas;  // (FILE:LINE, CA file)
+  if (uses_nts_client(c) && c.nts.ca) cas.emplace_back(where(c, "nts ca"), *c.nts.ca);
   for (const auto& a : c.associations) {
-    if (a.nts && a.nts_ca) cas.push_back(*a.nts_ca);
+    if (a.nts && a.nts_ca)
+      cas.emplace_back(fmt::format("{}:{}", a.where.file, a.where.line), *a.nts_ca);
   }
-  for (const auto& ca : cas) {
+  for (const auto& [line, ca] : cas) {
     if (::access(ca.c_str(), R_OK) != 0)
-      out.push_back(fmt::format("{}: cannot read the NTS CA file: {}", ca, std::strerror(errno)));
+      out.push_back(
+          fmt::format("{}: cannot read the NTS CA file {}: {}", line, ca, std::strerror(errno)));
   }
   return out;
 }

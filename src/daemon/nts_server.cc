@@ -73,6 +73,13 @@ std::optional<std::string> cookie_key_path(const config::Config& config) {
   return std::nullopt;
 }
 
+std::string where(const config::Config& config, const std::string& directive) {
+  const auto it = config.locations.find(directive);
+  if (it == config.locations.end())
+    return config.nts.where.file + ":" + std::to_string(config.nts.where.line);
+  return it->second.file + ":" + std::to_string(it->second.line);
+}
+
 std::vector<std::string> check_nts_server(const config::Config& config, std::time_t now) {
   std::vector<std::string> problems;
   if (!config.nts.enable) return problems;
@@ -81,7 +88,8 @@ std::vector<std::string> check_nts_server(const config::Config& config, std::tim
                                    config.nts.where.file, config.nts.where.line));
   } else if (auto info = platform::check_certificate(*config.nts.cert, *config.nts.key, now);
              !info) {
-    problems.push_back(info.error().message);
+    problems.push_back(
+        fmt::format("{}: nts cert/key: {}", where(config, "nts cert"), info.error().message));
   }
   if (const auto path = cookie_key_path(config); path && mtime_ns(*path) >= 0) {
     auto text = read_text(*path);

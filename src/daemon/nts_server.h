@@ -35,6 +35,9 @@ std::optional<std::string> cookie_key_path(const config::Config& config);
 // now), the cookie key file (parses, if it exists). Each problem is one
 // "FILE: message" line.
 std::vector<std::string> check_nts_server(const config::Config& config, std::time_t now);
+// "FILE:LINE" of `directive` (e.g. "nts cert") in the configuration, else of
+// the last `nts` line.
+std::string where(const config::Config& config, const std::string& directive);
 
 class NtsServer {
  public:

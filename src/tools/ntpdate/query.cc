@@ -95,8 +95,17 @@ void handle_reply(Exchange& x, const platform::Datagram& d, platform::Clock& clo
   }
   if (!x.deadline_ns) return;  // nothing in flight: late or unsolicited
   if (params.key_id && !reply_authentic(d, params, x, out)) return;
-  const source::Evaluation e =
+  source::Evaluation e =
       source::evaluate_reply(*header, x.pending, t4.to_timestamp(), clock.precision_log2());
+  // Classic ntpdate (clock_select): a server whose reference time is unset
+  // or more than NTP_MAXAGE (1 day) before its transmit time is not
+  // suitable — stricter than ntpd, which follows RFC 5905's test 6 alone.
+  constexpr double kMaxReferenceAge_s = 86400;
+  if (e.verdict == source::Verdict::kAccepted &&
+      (header->reference.is_zero() ||
+       (header->transmit - header->reference).to_seconds() > kMaxReferenceAge_s)) {
+    e.verdict = source::Verdict::kUnsynchronised;
+  }
   if (params.debug) trace_reply(out, x, *header, e);
   switch (e.verdict) {
     case source::Verdict::kNotServerMode:
