@@ -51,17 +51,20 @@ std::vector<config::RestrictRule> resolve_restrict_hosts(
 
 Result<std::shared_ptr<const auth::MacEngine>> mac_engine_for(const config::Config& config) {
   // Only the main thread builds policies (start-up, reloads): no lock needed.
-  static std::shared_ptr<const auth::MacEngine> openssl;
+  // Never destroyed: a static destructor would free the library context
+  // after OpenSSL's own atexit cleanup (registered later, so run earlier).
+  static auto* const openssl = new std::shared_ptr<const auth::MacEngine>();
   if (config.keys.empty()) {
-    static const auto keyless = std::make_shared<const auth::KeylessMacEngine>();
-    return std::shared_ptr<const auth::MacEngine>(keyless);
+    static auto* const keyless = new std::shared_ptr<const auth::MacEngine>(
+        std::make_shared<const auth::KeylessMacEngine>());
+    return *keyless;
   }
-  if (!openssl) {
+  if (!*openssl) {
     auto engine = auth::OpenSslMacEngine::create();
     if (!engine) return engine.error();
-    openssl = std::move(*engine);
+    *openssl = std::move(*engine);
   }
-  return openssl;
+  return *openssl;
 }
 
 Result<server::ServerPolicy> build_server_policy(
