@@ -10,7 +10,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "core/auth/openssl_mac_engine.h"
 #include "core/config/check.h"
 #include "core/config/lint.h"
 #include "core/config/parser.h"
@@ -271,15 +270,7 @@ int run_ntpd(const Options& o) {
       drift_ppm = *d;
   }
   platform::OsRandom random;
-  // The client's MAC engine, created now (before the sandbox) and kept for
-  // the life of the daemon; reloads only replace the keys.
-  auto client_mac = auth::OpenSslMacEngine::create();
-  if (!client_mac) {
-    log.error(client_mac.error().message);
-    return 1;
-  }
-  const std::shared_ptr<const auth::MacEngine> client_mac_engine(std::move(*client_mac));
-  // NTS associations' AEAD, likewise made once; the handshakes run on threads
+  // NTS associations' AEAD, made once; the handshakes run on threads
   // (nts_key_exchanges.h), so the loop never waits for TLS.
   // Only when NTS servers are configured at start: OpenSSL's library
   // context costs memory, and an NTS server added by a reload needs a
@@ -309,7 +300,9 @@ int run_ntpd(const Options& o) {
       if (auto st = (*clock)->clear_stale_kernel_state(); !st) log.warning(st.error().message);
     }
     // Validated with the server policy already (same key file and trustedkey).
-    if (auto keys = build_client_keys(cfg, client_mac_engine)) client_config.keys = *keys;
+    if (auto engine = mac_engine_for(cfg)) {
+      if (auto keys = build_client_keys(cfg, *engine)) client_config.keys = *keys;
+    }
     client_config.nts_aead = client_aead;
     if (drift_ppm && client_config.discipline_clock) {
       if (auto st = (*clock)->set_frequency(*drift_ppm); !st) log.warning(st.error().message);
@@ -403,7 +396,9 @@ int run_ntpd(const Options& o) {
       client->set_discipline_clock(options.discipline_clock);
       client->set_leap_table(cfg.leapfile ? load_leap_file(*cfg.leapfile, (*clock)->now(), log)
                                           : std::nullopt);
-      if (auto keys = build_client_keys(cfg, client_mac_engine)) client->set_keys(*keys);
+      if (auto engine = mac_engine_for(cfg)) {
+        if (auto keys = build_client_keys(cfg, *engine)) client->set_keys(*keys);
+      }
       upstreams.set_maxclock(cfg.tos.maxclock.value_or(10));
       changes = configure_upstreams();
     }

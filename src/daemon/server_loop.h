@@ -40,6 +40,9 @@ class ServerLoop {
  public:
   ServerLoop(const config::Config& config, const LoopSettings& settings, platform::Clock& clock,
              server::ServerCore& core, Logger& log);
+  ~ServerLoop();
+  ServerLoop(const ServerLoop&) = delete;
+  ServerLoop& operator=(const ServerLoop&) = delete;
 
   // Binds the sockets; fails when no family at all could be bound.
   Status open();
@@ -95,14 +98,17 @@ class ServerLoop {
   void on_view_refresh(std::function<void()> hook) { view_hook_ = std::move(hook); }
 
  private:
-  void handle(const platform::UdpSocket& socket, const platform::Datagram& d);
+  // Reads what `socket` has queued in bounded batches and answers it.
+  void serve(const platform::UdpSocket& socket);
+  // One request from serve()'s batch (uses its reply buffer).
+  void handle(const platform::UdpSocket& socket, const platform::DatagramView& d, double now_s);
   void handle_reply(size_t association, const platform::Datagram& d);
   void send_request(const engine::SendRequest& send);
   void close_unused_association_sockets();
   // Tells the client how a clock write went (it decides what a failure means).
   void report_clock_write(const Status& result);
   void log_event(const engine::LogEvent& ev);
-  void handle_control(const platform::UdpSocket& socket, const platform::Datagram& d);
+  void handle_control(const platform::UdpSocket& socket, const platform::DatagramView& d);
   void rescan_interfaces();
   void tell_client_our_addresses();  // for the client's timing-loop check
   void refresh_view();
@@ -124,6 +130,11 @@ class ServerLoop {
   std::map<size_t, platform::UdpSocket> association_sockets_;
   std::set<size_t> association_socket_failed_;  // logged once per association
   std::vector<platform::LocalAddress> addresses_;
+  // serve()'s receive batch: datagrams packed one after the other into one
+  // buffer (allocated at the first request, never zeroed: only what the
+  // kernel writes is touched).
+  struct RxBatch;
+  std::unique_ptr<RxBatch> rx_batch_;
   int64_t next_rescan_ns_ = 0;
   int64_t next_view_refresh_ns_ = 0;
   engine::ClientEngine* client_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/auth/keyless_mac_engine.h"
 #include "core/auth/openssl_mac_engine.h"
 #include "platform/random_os.h"
 #include "platform/resolver.h"
@@ -48,6 +49,24 @@ std::vector<config::RestrictRule> resolve_restrict_hosts(
 
 }  // namespace
 
+Result<std::shared_ptr<const auth::MacEngine>> mac_engine_for(const config::Config& config) {
+  // Only the main thread builds policies (start-up, reloads): no lock needed.
+  // Never destroyed: a static destructor would free the library context
+  // after OpenSSL's own atexit cleanup (registered later, so run earlier).
+  static auto* const openssl = new std::shared_ptr<const auth::MacEngine>();
+  if (config.keys.empty()) {
+    static auto* const keyless = new std::shared_ptr<const auth::MacEngine>(
+        std::make_shared<const auth::KeylessMacEngine>());
+    return *keyless;
+  }
+  if (!*openssl) {
+    auto engine = auth::OpenSslMacEngine::create();
+    if (!engine) return engine.error();
+    *openssl = std::move(*engine);
+  }
+  return *openssl;
+}
+
 Result<server::ServerPolicy> build_server_policy(
     const config::Config& config, Logger& log,
     std::shared_ptr<const server::NtsServerContext> nts) {
@@ -56,12 +75,12 @@ Result<server::ServerPolicy> build_server_policy(
   if (!table) return table.error();
   auto keys = auth::KeyStore::from_config(config.keys, config.trusted_keys);
   if (!keys) return keys.error();
-  auto engine = auth::OpenSslMacEngine::create();
+  auto engine = mac_engine_for(config);
   if (!engine) return engine.error();
   platform::OsRandom random;
-  return server::ServerPolicy{
-      std::move(*table), access::RateLimiter(config.discard, config.mru, random.next_u64()),
-      std::move(*keys), std::shared_ptr<const auth::MacEngine>(std::move(*engine)), std::move(nts)};
+  return server::ServerPolicy{std::move(*table),
+                              access::RateLimiter(config.discard, config.mru, random.next_u64()),
+                              std::move(*keys), std::move(*engine), std::move(nts)};
 }
 
 Result<std::unique_ptr<server::ServerCore>> build_server_core(

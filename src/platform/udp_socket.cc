@@ -19,7 +19,6 @@ namespace meridian::platform {
 
 namespace {
 
-constexpr size_t kMaxDatagram = 4096;  // larger than any NTP/NTS/mode 6 datagram we accept
 // Control buffer sized for everything we enable (pktinfo + timestamps) with room to spare.
 constexpr size_t kControlBuffer = 512;
 
@@ -166,10 +165,24 @@ Status UdpSocket::send_from(const net::IpAddress& from, const net::Endpoint& to,
 }
 
 Result<std::optional<Datagram>> UdpSocket::receive() const {
-  std::array<std::byte, kMaxDatagram> buf;
+  std::array<std::byte, kMaxDatagramSize> buf;
+  DatagramView v;
+  auto got = receive_into(buf, v);
+  if (!got) return got.error();
+  if (!*got) return std::optional<Datagram>();
+  Datagram d;
+  d.from = v.from;
+  d.local = v.local;
+  d.interface_index = v.interface_index;
+  d.data.assign(v.data.begin(), v.data.end());
+  d.kernel_rx_time = v.kernel_rx_time;
+  return std::optional<Datagram>(std::move(d));
+}
+
+Result<bool> UdpSocket::receive_into(std::span<std::byte> buffer, DatagramView& out) const {
   alignas(cmsghdr) std::array<char, kControlBuffer> control;
   sockaddr_storage from{};
-  iovec iov{buf.data(), buf.size()};
+  iovec iov{buffer.data(), buffer.size()};
   msghdr msg{};
   msg.msg_name = &from;
   msg.msg_namelen = sizeof(from);
@@ -179,43 +192,43 @@ Result<std::optional<Datagram>> UdpSocket::receive() const {
   msg.msg_controllen = control.size();
   const ssize_t n = recvmsg(fd_, &msg, 0);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::optional<Datagram>();
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
     // ICMP errors (port unreachable) surface here on some kernels; treat as "nothing".
-    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
-      return std::optional<Datagram>();
-    }
+    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) return false;
     return socket_error("recvmsg", errno);
   }
-  Datagram d;
-  if (!from_sockaddr(reinterpret_cast<sockaddr*>(&from), d.from)) return std::optional<Datagram>();
-  if (msg.msg_flags & MSG_TRUNC) return std::optional<Datagram>();  // oversized: drop
-  d.data.assign(buf.begin(), buf.begin() + n);
+  if (!from_sockaddr(reinterpret_cast<sockaddr*>(&from), out.from)) return false;
+  if (msg.msg_flags & MSG_TRUNC) return false;  // oversized: drop
+  out.data = std::span<const std::byte>(buffer.data(), static_cast<size_t>(n));
+  out.local.reset();
+  out.interface_index = 0;
+  out.kernel_rx_time.reset();
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
       scm_timestamping ts{};
       std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) d.kernel_rx_time = ts.ts[0];
+      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) out.kernel_rx_time = ts.ts[0];
     } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
       std::timespec ts{};
       std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      d.kernel_rx_time = ts;
+      out.kernel_rx_time = ts;
     } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
       in_pktinfo pi{};
       std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
       std::array<uint8_t, 4> b{};
       std::memcpy(b.data(), &pi.ipi_addr, 4);
-      d.local = net::IpAddress::v4(b);
-      d.interface_index = pi.ipi_ifindex;
+      out.local = net::IpAddress::v4(b);
+      out.interface_index = pi.ipi_ifindex;
     } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo pi{};
       std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
       std::array<uint8_t, 16> b{};
       std::memcpy(b.data(), &pi.ipi6_addr, 16);
-      d.local = net::IpAddress::v6(b);
-      d.interface_index = static_cast<int>(pi.ipi6_ifindex);
+      out.local = net::IpAddress::v6(b);
+      out.interface_index = static_cast<int>(pi.ipi6_ifindex);
     }
   }
-  return std::optional<Datagram>(std::move(d));
+  return true;
 }
 
 Result<net::Endpoint> UdpSocket::local_endpoint() const {

@@ -16,12 +16,26 @@
 
 namespace meridian::platform {
 
+// The largest datagram we receive whole (larger than any NTP, NTS or mode 6
+// datagram we accept); a longer one is dropped (MSG_TRUNC).
+inline constexpr size_t kMaxDatagramSize = 4096;
+
 struct Datagram {
   net::Endpoint from;
   std::optional<net::IpAddress> local;  // destination address (pktinfo)
   int interface_index = 0;              // arrival interface (pktinfo), 0 if unknown
   std::vector<std::byte> data;
   std::optional<std::timespec> kernel_rx_time;  // CLOCK_REALTIME, software timestamp
+};
+
+// The same, its bytes in a buffer the caller owns (receive_into): the
+// server's per-request path allocates nothing.
+struct DatagramView {
+  net::Endpoint from;
+  std::optional<net::IpAddress> local;
+  int interface_index = 0;
+  std::span<const std::byte> data;
+  std::optional<std::timespec> kernel_rx_time;
 };
 
 class UdpSocket {
@@ -57,6 +71,12 @@ class UdpSocket {
                    std::span<const std::byte> data) const;
   // Non-blocking; an empty optional means nothing is queued.
   Result<std::optional<Datagram>> receive() const;
+  // Non-blocking, one recvmsg into `buffer` (the datagram's bytes stay there;
+  // out.data points at them). Returns false when nothing is queued (or the
+  // datagram was dropped: longer than `buffer`, or of an unknown family).
+  // REQUIRES: buffer.size() >= kMaxDatagramSize, so what receive() accepts
+  // is accepted here too.
+  Result<bool> receive_into(std::span<std::byte> buffer, DatagramView& out) const;
   // The bound local endpoint (useful after binding port 0).
   Result<net::Endpoint> local_endpoint() const;
   int fd() const { return fd_; }

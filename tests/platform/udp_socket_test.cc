@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "platform/clock.h"
 #include "platform/resolver.h"
 
@@ -119,6 +121,58 @@ TEST(UdpSocket, ReceiveOnEmptySocketIsNothingNotAnError) {
   auto d = a->receive();
   ASSERT_TRUE(d.ok());
   EXPECT_FALSE(d->has_value());
+}
+
+// The server's path: datagrams read one after the other into one buffer
+// the caller owns, each view pointing at its own bytes.
+TEST(UdpSocket, ReceiveIntoPacksDatagramsIntoTheCallersBuffer) {
+  auto a = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  auto b = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  ASSERT_TRUE(a.ok() && b.ok());
+  const net::Endpoint b_ep = *b->local_endpoint();
+  const std::vector<std::byte> first(48, std::byte{0x23}), second(68, std::byte{0x24});
+  ASSERT_TRUE(a->send_to(b_ep, first).ok());
+  ASSERT_TRUE(a->send_to(b_ep, second).ok());
+  const int fds[] = {b->fd()};
+  auto ready = wait_readable(fds, 2'000'000'000);
+  ASSERT_TRUE(ready.ok() && !ready->empty());
+  std::vector<std::byte> buffer(2 * kMaxDatagramSize);
+  DatagramView one, two;
+  auto got = b->receive_into(buffer, one);
+  ASSERT_TRUE(got.ok() && *got);
+  got = b->receive_into(std::span<std::byte>(buffer).subspan(one.data.size()), two);
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ(one.data.data(), buffer.data());
+  EXPECT_EQ(two.data.data(), buffer.data() + first.size());
+  EXPECT_TRUE(std::equal(one.data.begin(), one.data.end(), first.begin(), first.end()));
+  EXPECT_TRUE(std::equal(two.data.begin(), two.data.end(), second.begin(), second.end()));
+  EXPECT_EQ(one.from, *a->local_endpoint());
+  ASSERT_TRUE(two.local.has_value());
+  EXPECT_EQ(*two.local, net::IpAddress::v4_loopback());
+  EXPECT_NE(two.interface_index, 0);
+  got = b->receive_into(buffer, one);  // the queue is empty now
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(*got);
+}
+
+TEST(UdpSocket, ReceiveIntoDropsWhatDoesNotFitTheBuffer) {
+  auto a = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  auto b = UdpSocket::bind({net::IpAddress::v4_loopback(), 0});
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::vector<std::byte> big(100, std::byte{1}), small(10, std::byte{2});
+  ASSERT_TRUE(a->send_to(*b->local_endpoint(), big).ok());
+  ASSERT_TRUE(a->send_to(*b->local_endpoint(), small).ok());
+  const int fds[] = {b->fd()};
+  auto ready = wait_readable(fds, 2'000'000'000);
+  ASSERT_TRUE(ready.ok() && !ready->empty());
+  std::vector<std::byte> buffer(64);
+  DatagramView v;
+  auto got = b->receive_into(buffer, v);  // truncated: dropped, not half-read
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(*got);
+  got = b->receive_into(buffer, v);
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ(v.data.size(), small.size());
 }
 
 TEST(UdpSocket, PortInUseIsReportedAsUnavailable) {
