@@ -318,6 +318,12 @@ void ServerLoop::handle_reply(size_t association, const platform::Datagram& d) {
 
 void ServerLoop::send_request(const engine::SendRequest& send) {
   auto it = association_sockets_.find(send.association);
+  if (it != association_sockets_.end() && association_peers_[send.association] != send.to) {
+    // The association moved (NTS-KE port/server negotiation): a new socket,
+    // connected to the new server, so only its replies get through.
+    association_sockets_.erase(it);
+    it = association_sockets_.end();
+  }
   if (it == association_sockets_.end()) {
     auto s = platform::UdpSocket::connect(send.to);
     if (!s) {
@@ -337,6 +343,7 @@ void ServerLoop::send_request(const engine::SendRequest& send) {
           fmt::format("requests to {} leave from {}", send.to.to_string(), local->to_string()));
     }
     it = association_sockets_.emplace(send.association, std::move(*s)).first;
+    association_peers_[send.association] = send.to;
   }
   if (auto st = it->second.send(send.bytes); !st) {
     log_.debug(fmt::format("request to {} failed: {}", send.to.to_string(), st.error().message));
@@ -349,6 +356,9 @@ void ServerLoop::close_unused_association_sockets() {
   });
   std::erase_if(association_socket_failed_,
                 [&](size_t id) { return client_ == nullptr || !client_->has_server(id); });
+  std::erase_if(association_peers_, [&](const auto& entry) {
+    return client_ == nullptr || !client_->has_server(entry.first);
+  });
 }
 
 void ServerLoop::handle_control(const platform::UdpSocket& socket,

@@ -128,7 +128,8 @@ class ServerLoop {
   // (RFC 9109). Opened at the association's first request, closed when the
   // association is gone.
   std::map<size_t, platform::UdpSocket> association_sockets_;
-  std::set<size_t> association_socket_failed_;  // logged once per association
+  std::map<size_t, net::Endpoint> association_peers_;  // what each socket is connected to
+  std::set<size_t> association_socket_failed_;         // logged once per association
   std::vector<platform::LocalAddress> addresses_;
   // serve()'s receive batch: datagrams packed one after the other into one
   // buffer (allocated at the first request, never zeroed: only what the

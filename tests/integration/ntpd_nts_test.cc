@@ -74,8 +74,10 @@ class NtpdNts : public ::testing::Test {
   std::unique_ptr<Process> start_client(const std::string& ca, uint16_t port) {
     return testing::start_ntpd(
         kBin, dir_, "client",
-        fmt::format("server 127.0.0.1 port {} iburst minpoll 3 maxpoll 3 nts ntsport {} ca {}\n",
-                    ntp_port_, ke_port_, ca),
+        // No `port`: the NTS-KE server's Port record names its NTP port
+        // (it is not 123), and the client follows it.
+        fmt::format("server 127.0.0.1 iburst minpoll 3 maxpoll 3 nts ntsport {} ca {}\n", ke_port_,
+                    ca),
         port);
   }
   std::string ntpq(uint16_t port, const std::string& command) {
@@ -116,6 +118,10 @@ TEST_F(NtpdNts, ClientSelectsTheNtsServerOnlyWithTheRightCa) {
   });
   ASSERT_TRUE(synced) << client->stderr_text() << server->stderr_text();
   EXPECT_NE(client->stderr_text().find("NTS-KE with 127.0.0.1 done"), std::string::npos)
+      << client->stderr_text();
+  // The line has no `port`: the Port record of our NTS-KE server moved it.
+  EXPECT_NE(client->stderr_text().find(fmt::format("NTP requests go to 127.0.0.1:{}", ntp_port_)),
+            std::string::npos)
       << client->stderr_text();
   const std::string peers = ntpq(client_port, "pe");
   EXPECT_NE(peers.find("*127.0.0.1"), std::string::npos) << peers;

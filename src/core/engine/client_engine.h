@@ -201,6 +201,8 @@ class ClientEngine {
   bool nts_reply_authentic(size_t id, std::span<const std::byte> bytes, std::vector<Action>& out);
   // NTS associations waiting for keys: start due handshakes. True while the
   // association has no keys (it must not poll).
+  void follow_negotiation(size_t association, const KeyExchangeResult& result,
+                          std::vector<Action>& out);
   bool nts_wait_for_keys(size_t id, double now_s, time::NtpTime clock_now,
                          std::vector<Action>& out);
 

@@ -54,22 +54,43 @@ void ClientEngine::on_key_exchange(size_t association, const Result<KeyExchangeR
   const std::string& name = associations_[association]->options().name;
   std::string line = nts_[association]->on_key_exchange(result, now_s, name);
   log(out, result ? LogLevel::kNotice : LogLevel::kWarning, std::move(line));
-  if (result && (result->server || result->port)) {
-    // Server/port negotiation (RFC 8915 §4.1.7–8): Meridian polls the server
-    // it shook hands with; say when that server asked for another one.
-    const auto& ep = associations_[association]->options().endpoint;
-    const bool same_port = !result->port || *result->port == ep.port;
-    const bool same_server =
-        !result->server || *result->server == name || *result->server == ep.address.to_string();
-    if (!same_port || !same_server) {
+  if (result && (result->server || result->port)) follow_negotiation(association, *result, out);
+  nts_last_[association].reset();
+}
+
+void ClientEngine::follow_negotiation(size_t association, const KeyExchangeResult& result,
+                                      std::vector<Action>& out) {
+  // RFC 8915 §4.1.7–8: the NTS-KE server names the NTP server and port to
+  // use. An address literal or a port is followed at once; a host name other
+  // than the one on the line would need a lookup first: said, not followed.
+  source::Association& a = *associations_[association];
+  const std::string& name = a.options().name;
+  net::Endpoint next = a.options().endpoint;
+  if (result.port) next.port = *result.port;
+  if (result.server && *result.server != name) {
+    if (auto literal = net::IpAddress::parse(*result.server)) {
+      next.address = *literal;
+    } else {
       log(out, LogLevel::kWarning,
-          fmt::format("NTS-KE with {}: it names {}:{} for NTP; Meridian keeps polling {} (NTPv4 "
-                      "server and port negotiation is not supported)",
-                      name, result->server.value_or(name), result->port.value_or(ep.port),
-                      ep.to_string()));
+          fmt::format("NTS-KE with {}: it names the NTP server {}, which would need a name "
+                      "lookup; polling {} instead",
+                      name, *result.server, next.address.to_string()));
     }
   }
-  nts_last_[association].reset();
+  if (next == a.options().endpoint) return;
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    if (i != association && associations_[i] && associations_[i]->options().endpoint == next) {
+      log(out, LogLevel::kWarning,
+          fmt::format("NTS-KE with {}: the NTP server it names ({}) is already another "
+                      "association; keeping {}",
+                      name, next.to_string(), a.options().endpoint.to_string()));
+      return;
+    }
+  }
+  log(out, LogLevel::kNotice,
+      fmt::format("NTS-KE with {}: NTP requests go to {} (server/port negotiation)", name,
+                  next.to_string()));
+  a.set_endpoint(next);
 }
 
 bool ClientEngine::nts_request(size_t id, std::vector<std::byte>& bytes, std::vector<Action>& out) {

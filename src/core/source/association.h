@@ -112,6 +112,9 @@ class Association {
 
   const AssociationOptions& options() const { return options_; }
   AssociationView view(double now_s) const;
+  // NTS-KE server/port negotiation (RFC 8915 §4.1.7–8): the NTP server to
+  // poll from now on. The filter and reach history stay (same time source).
+  void set_endpoint(const net::Endpoint& endpoint) { options_.endpoint = endpoint; }
 
   // When the next request is due (monotonic seconds). Infinity when stopped.
   double next_poll_s() const { return next_poll_s_; }
