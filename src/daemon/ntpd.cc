@@ -255,8 +255,11 @@ int run_ntpd(const Options& o) {
   };
   publish_view();
   loop.on_view_refresh(publish_view);
-  if (fast_path) {
-    loop.add_statistics_from([&](control::ServerStatistics& st) { fast_path->add_statistics(st); });
+  if (fast_path || nts_server) {
+    loop.add_statistics_from([&](control::ServerStatistics& st) {
+      if (fast_path) fast_path->add_statistics(st);
+      if (nts_server) st.nts = nts_server->statistics();
+    });
   }
 
   // The client: upstream servers, selection, discipline. Created when the

@@ -191,6 +191,21 @@ Status NtsServer::save_file() {
   return {};
 }
 
+control::ServerStatistics::Nts NtsServer::statistics() const {
+  const auto& c = context_->counters();
+  const platform::NtsKeServerCounters ke = ke_->counters();
+  control::ServerStatistics::Nts n;
+  n.replies = c.replies.load(std::memory_order_relaxed);
+  n.naks = c.naks.load(std::memory_order_relaxed);
+  n.dropped = c.dropped.load(std::memory_order_relaxed);
+  n.cookies = c.cookies.load(std::memory_order_relaxed);
+  n.ke_connections = ke.connections;
+  n.ke_served = ke.keys_issued;
+  n.ke_failures =
+      ke.tls_failures + ke.bad_requests + ke.refusals + ke.internal_errors + ke.timeouts;
+  return n;
+}
+
 void NtsServer::maintain() {
   (void)load_file(false);  // another server may have rotated already
   const int64_t now = now_unix_s();

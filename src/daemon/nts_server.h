@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/control/variables.h"
 #include "core/net/address.h"
 #include "core/result.h"
 #include "core/server/nts_server_context.h"
@@ -57,6 +58,8 @@ class NtsServer {
   // Once a minute: adopt a changed key file, rotate when due, save, publish.
   void maintain();
   platform::NtsKeServerCounters ke_counters() const { return ke_->counters(); }
+  // For mode 6 (ss_nts_*): NTP-side counters of every thread and NTS-KE's.
+  control::ServerStatistics::Nts statistics() const;
   const std::vector<net::Endpoint>& ke_bound() const { return ke_->bound(); }
 
  private:

@@ -130,6 +130,11 @@ TEST_F(NtpdNts, ClientSelectsTheNtsServerOnlyWithTheRightCa) {
   EXPECT_GE(std::stoi("0" + rv_value(rv, "nts_cookies")), 1) << rv;
   EXPECT_GE(std::stoi("0" + rv_value(rv, "nts_authentic")), 1) << rv;
   EXPECT_EQ(rv_value(rv, "nts_naks"), "0") << rv;
+  // The server counts what it served (mode 6 ss_nts_*, by name).
+  const std::string ss = ntpq(ntp_port_, "rv 0 ss_nts_replies,ss_nts_ke_served,ss_nts_naks");
+  EXPECT_GE(std::stoi("0" + rv_value(ss, "ss_nts_replies")), 1) << ss;
+  EXPECT_GE(std::stoi("0" + rv_value(ss, "ss_nts_ke_served")), 1) << ss;
+  EXPECT_EQ(rv_value(ss, "ss_nts_naks"), "0") << ss;
   // Authenticated requests only: the server answered NTS, never plain time.
   EXPECT_EQ(client->stderr_text().find("reply from 127.0.0.1 dropped"), std::string::npos)
       << client->stderr_text();

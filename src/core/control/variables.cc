@@ -189,7 +189,7 @@ std::vector<Variable> system_variables(const ControlSnapshot& s) {
 
 std::vector<Variable> system_statistics(const ControlSnapshot& s) {
   const ServerStatistics& st = s.stats;
-  return {
+  std::vector<Variable> out = {
       {"ss_uptime", fmt::format("{}", static_cast<uint64_t>(st.uptime_s))},
       {"ss_reset", fmt::format("{}", static_cast<uint64_t>(st.reset_s))},
       {"ss_received", fmt::format("{}", st.received)},
@@ -203,6 +203,20 @@ std::vector<Variable> system_statistics(const ControlSnapshot& s) {
       {"ss_kodsent", fmt::format("{}", st.kod_sent)},
       {"ss_processed", fmt::format("{}", st.processed)},
   };
+  if (st.nts) {
+    const ServerStatistics::Nts& n = *st.nts;
+    for (auto& v : std::vector<Variable>{
+             {"ss_nts_replies", fmt::format("{}", n.replies)},
+             {"ss_nts_naks", fmt::format("{}", n.naks)},
+             {"ss_nts_dropped", fmt::format("{}", n.dropped)},
+             {"ss_nts_cookies", fmt::format("{}", n.cookies)},
+             {"ss_nts_ke_connections", fmt::format("{}", n.ke_connections)},
+             {"ss_nts_ke_served", fmt::format("{}", n.ke_served)},
+             {"ss_nts_ke_failures", fmt::format("{}", n.ke_failures)},
+         })
+      out.push_back(std::move(v));
+  }
+  return out;
 }
 
 namespace {

@@ -49,6 +49,17 @@ struct ServerStatistics {
   uint64_t limited = 0;     // refused by rate limiting (incl. KoD answers)
   uint64_t kod_sent = 0;
   uint64_t processed = 0;  // answered
+  // `nts enable` only (mode 6 ss_nts_*, by name): NTS-protected NTP and NTS-KE.
+  struct Nts {
+    uint64_t replies = 0;  // authenticated NTS replies
+    uint64_t naks = 0;     // NTS NAKs (unknown cookie key, bad cookie or authenticator)
+    uint64_t dropped = 0;  // malformed NTS requests
+    uint64_t cookies = 0;  // cookies issued (NTP replies and NTS-KE)
+    uint64_t ke_connections = 0;
+    uint64_t ke_served = 0;    // NTS-KE responses with cookies
+    uint64_t ke_failures = 0;  // TLS failures, bad requests, refusals, errors, timeouts
+  };
+  std::optional<Nts> nts;
 };
 
 struct ControlSnapshot {
