@@ -42,60 +42,23 @@ set -euo pipefail
 # shellcheck disable=SC2034  # used by lib.sh
 TEST_NAME="nts-throughput"
 HERE=$(cd -- "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT=$(cd -- "$HERE/.." && pwd -P)
-# shellcheck source=../tests/interop/lib.sh
-. "$ROOT/tests/interop/lib.sh"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
-BIN_DIR=${1:-$ROOT/build/release/bin}
-PEERS_DIR=${2:-$ROOT/build/interop-peers}
-REPS=${REPS:-3}
-CLOSED_S=${CLOSED_S:-3}
-WINDOW=${WINDOW:-64}
-PORTS=${PORTS:-8}
+bench_params "$@"
 PLAIN=${PLAIN:-1}
 SERVERS=${SERVERS:-"meridian threads1 chronyd"}
-RESULTS=${RESULTS:-$ROOT/docs/performance.md}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
-NICE=${NICE:-0}
-if ! [[ $NICE =~ ^-?[0-9]+$ ]] || ((NICE < -20 || NICE > 19)); then fail "NICE must be -20..19"; fi
-[[ $REPS =~ ^[1-9]$ ]] || fail "REPS must be 1..9"
 if ! [[ $WINDOW =~ ^[0-9]+$ ]] || ((WINDOW < 1 || WINDOW > 1024)); then fail "WINDOW must be 1..1024"; fi
 
-setup_ntpd "$BIN_DIR"
-BIN=$(cd -- "$BIN_DIR" && pwd -P)
-LOADGEN="$BIN/meridian-bench-load"
-[[ -x $LOADGEN ]] || fail "$BIN has no meridian-bench-load (cmake --build --preset release)"
-HAVE_PEERS=1
-( setup_peers "$PEERS_DIR" ) >/dev/null 2>&1 || HAVE_PEERS=0
-((HAVE_PEERS)) && setup_peers "$PEERS_DIR"
-require_tools setpriv taskset ss awk sort openssl
-make_workdir
-RAW="$WORK/raw.tsv"
-: >"$RAW"
+bench_setup "mnts$$" openssl
 PKI="$WORK/pki"
 bash "$ROOT/tests/support/make_nts_test_certs.sh" "$PKI" \
   || fail "cannot make the throwaway PKI (tests/support/make_nts_test_certs.sh)"
-
-NS=""
-if [[ $(id -u) == 0 ]]; then
-  NS="mnts$$"
-  netns_create "$NS"
-fi
-SPORT=$(free_udp_port "$NS") || fail "no free UDP port"
-KPORT=$(( 14000 + $$ % 1000 ))
-for ((i = 0; i < 200; i++, KPORT++)); do
-  [[ -z $(in_ns "$NS" ss -Htan "sport = :$KPORT" 2>/dev/null) ]] && break
-done
+KPORT=$(free_tcp_port 14000 "$NS") || fail "no free TCP port"
 
 declare -A UNAVAILABLE=() CMDLINE=() CONFTEXT=()
 
 # ------------------------------------------------------------------ helpers
-kv() { # kv KEY LINE : value of KEY=... in LINE
-  local k=$1 w; for w in $2; do [[ ${w%%=*} == "$k" ]] && { echo "${w#*=}"; return; }; done; echo ""
-}
-status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW"; }  # rep server metric value
 load() { # load ARGS... : the generator on LOAD_CPU against the server, closed loop
   in_ns "$NS" nice -n "$NICE" taskset -c "$LOAD_CPU" timeout 300 "$LOADGEN" \
     --server "127.0.0.1:$SPORT" --ports "$PORTS" --mode closed --window "$WINDOW" \
@@ -148,22 +111,8 @@ start_server() {
     UNAVAILABLE[$name]="no NTS-KE listener on TCP port $KPORT"
     stop_daemon "$SPID"; return 1
   fi
-  taskset -a -cp "$SERVER_CPU" "$SPID" >/dev/null || fail "cannot pin $name to CPU $SERVER_CPU"
-  if ((NICE != 0)); then
-    for t in /proc/"$SPID"/task/*; do renice -n "$NICE" -p "${t##*/}" >/dev/null; done
-  fi
+  bench_pin "$name"
   return 0
-}
-
-# threads1 is "not available" unless ntpd really starts workers for it.
-threads_available() {
-  local log=$1 pid=$2 n
-  if grep -qiE "threads.*(no effect|ignored|not (yet )?(implemented|supported)|main thread only)" \
-    "$log"; then
-    return 1
-  fi
-  n=$(status_kb "$pid" Threads)
-  ((n > 1)) || grep -qiE "fast path: .*worker" "$log"
 }
 
 record_run() { # record_run REP NAME KIND OUT
@@ -205,23 +154,10 @@ measure() { # measure REP NAME
 }
 
 # ------------------------------------------------------------------ run
-read -ra LIST <<<"$SERVERS"
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-START_UTC=$(date -u '+%Y-%m-%d %H:%M UTC')
-for ((rep = 1; rep <= REPS; rep++)); do
-  n=${#LIST[@]}
-  for ((j = 0; j < n; j++)); do
-    measure "$rep" "${LIST[$(( (j + rep - 1) % n ))]}"
-  done
-done
+bench_run_reps
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------ report
-med() { # med SERVER METRIC : median over repetitions ("" if none)
-  awk -F'\t' -v s="$1" -v m="$2" '$2 == s && $3 == m {print $4}' "$RAW" | sort -g \
-    | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
 percpu() { awk -v u="$(med "$1" "$2_cpu_us")" 'BEGIN{if (u == "" || u == 0) print ""; else printf "%.0f", 1e6 / u}'; }
 num() { awk -v v="$1" 'BEGIN{if (v == "") print "-"; else printf "%.0f", v}'; }
 desc() {
@@ -233,8 +169,7 @@ desc() {
 }
 {
   echo "<!-- nts-bench:begin (written by bench/nts-throughput.sh; do not edit by hand) -->"
-  echo "Run: $START_UTC, $REPS repetitions, medians. Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs; $(uname -srm)."
-  echo "Load average (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER."
+  bench_run_info
   echo
   echo "| server | NTS replies/s closed loop | server CPU % | CPU µs/reply | NTS replies per CPU-second | plain replies/s (same server) | plain CPU µs/reply | NTS / plain per CPU | load-gen CPU % (NTS) | NTS-KE phase s | RSS load MB |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -265,12 +200,7 @@ desc() {
   echo "load:  taskset -c $LOAD_CPU meridian-bench-load --server 127.0.0.1:$SPORT --ports $PORTS --mode closed --window $WINDOW --seconds $CLOSED_S --server-pid PID"
   echo "         (plain)  no more options"
   echo "         (NTS)    --nts-ke $KPORT --nts-ca DIR/pki/ca.pem --nts-host 127.0.0.1"
-  for s in "${LIST[@]}"; do
-    [[ -n ${CMDLINE[$s]:-} ]] || continue
-    echo "$s: ${CMDLINE[$s]}"
-    # shellcheck disable=SC2001  # indent every line
-    if [[ -n ${CONFTEXT[$s]:-} ]]; then sed 's/^/    /' <<<"${CONFTEXT[$s]}"; fi
-  done
+  bench_server_commands
   echo
   sort -k2,2 -k3,3 -k1,1n "$RAW"
   echo '```'
@@ -278,13 +208,7 @@ desc() {
 } >"$WORK/table.md"
 cat "$WORK/table.md"
 
-if [[ -f $RESULTS ]] && grep -q '<!-- nts-bench:begin' "$RESULTS"; then
-  awk -v f="$WORK/table.md" '
-    /<!-- nts-bench:begin/ {while ((getline l < f) > 0) print l; skip = 1; next}
-    /<!-- nts-bench:end/ {skip = 0; next}
-    !skip {print}' "$RESULTS" >"$WORK/perf.md"
-  cat "$WORK/perf.md" >"$RESULTS"
-else
+if ! bench_splice_results nts-bench; then
   { [[ -f $RESULTS ]] || echo "# Server performance"; echo; echo "## NTS"; echo; cat "$WORK/table.md"; } >>"$RESULTS"
 fi
 log "wrote $RESULTS"

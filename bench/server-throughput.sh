@@ -40,63 +40,29 @@ set -euo pipefail
 # shellcheck disable=SC2034  # used by lib.sh
 TEST_NAME="server-throughput"
 HERE=$(cd -- "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT=$(cd -- "$HERE/.." && pwd -P)
-# shellcheck source=../tests/interop/lib.sh
-. "$ROOT/tests/interop/lib.sh"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
-BIN_DIR=${1:-$ROOT/build/release/bin}
-PEERS_DIR=${2:-$ROOT/build/interop-peers}
-REPS=${REPS:-3}
-CLOSED_S=${CLOSED_S:-3}
+bench_params "$@"
 OPEN_S=${OPEN_S:-2}
 SEARCH_STEPS=${SEARCH_STEPS:-5}
-WINDOW=${WINDOW:-64}
-PORTS=${PORTS:-8}
 LAT_RATE=${LAT_RATE:-10000}
 MRU_CLIENTS=${MRU_CLIENTS:-100000}
 SOAK_S=${SOAK_S:-60}
 SERVERS=${SERVERS:-"echo meridian threads1 chronyd ntpsec meridian-100k limited-100k"}
-RESULTS=${RESULTS:-$ROOT/docs/performance.md}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
-NICE=${NICE:-0}   # e.g. NICE=-10: server and generator ahead of other work on a shared machine
 NTS=${NTS:-0}     # 1: also run bench/nts-throughput.sh (same BIN_DIR, PEERS_DIR, RESULTS, CPUs)
-if ! [[ $NICE =~ ^-?[0-9]+$ ]] || ((NICE < -20 || NICE > 19)); then fail "NICE must be -20..19"; fi
-[[ $REPS =~ ^[1-9]$ ]] || fail "REPS must be 1..9"
 if ! [[ $SOAK_S =~ ^[0-9]+$ ]] || ((SOAK_S > 600)); then fail "SOAK_S must be 0..600"; fi
 
-setup_ntpd "$BIN_DIR"
-BIN=$(cd -- "$BIN_DIR" && pwd -P)
-LOADGEN="$BIN/meridian-bench-load"
+bench_setup "mbench$$"
 ECHO_BIN="$BIN/meridian-bench-echo"
-[[ -x $LOADGEN && -x $ECHO_BIN ]] \
-  || fail "$BIN has no meridian-bench-load/meridian-bench-echo (cmake --build --preset release)"
-HAVE_PEERS=1
-( setup_peers "$PEERS_DIR" ) >/dev/null 2>&1 || HAVE_PEERS=0
-((HAVE_PEERS)) && setup_peers "$PEERS_DIR"
-require_tools setpriv taskset ss awk sort
-make_workdir
-RAW="$WORK/raw.tsv"
-: >"$RAW"
-
-NS=""
-if [[ $(id -u) == 0 ]]; then
-  NS="mbench$$"
-  netns_create "$NS"
-fi
-SPORT=$(free_udp_port "$NS") || fail "no free UDP port"
+[[ -x $ECHO_BIN ]] || fail "$BIN has no meridian-bench-echo (cmake --build --preset release)"
 
 declare -A UNAVAILABLE=() CMDLINE=() CONFTEXT=()
 
 # ------------------------------------------------------------------ helpers
-kv() { # kv KEY LINE : value of KEY=... in LINE
-  local k=$1 w; for w in $2; do [[ ${w%%=*} == "$k" ]] && { echo "${w#*=}"; return; }; done; echo ""
-}
 cpu_ns() { # CPU time of all threads of PID in ns (schedstat: exact, unlike the 10 ms ticks of stat)
   cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'
 }
-status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW"; }  # rep server metric value
 load() { # load ARGS... : run the generator on LOAD_CPU against the server
   in_ns "$NS" nice -n "$NICE" taskset -c "$LOAD_CPU" "$LOADGEN" --server "127.0.0.1:$PORT" --ports "$PORTS" \
     --sources "$SOURCES" "$@"
@@ -154,26 +120,11 @@ start_server() {
       ;;
     *) fail "unknown server $name" ;;
   esac
-  taskset -a -cp "$SERVER_CPU" "$SPID" >/dev/null || fail "cannot pin $name to CPU $SERVER_CPU"
-  if ((NICE != 0)); then
-    # every thread of the server
-    for t in /proc/"$SPID"/task/*; do renice -n "$NICE" -p "${t##*/}" >/dev/null; done
-  fi
+  bench_pin "$name"
   return 0
 }
 # shellcheck disable=SC2317  # called through wait_for
 _ntpsec_synced() { ntp_probe "$NS" 127.0.0.1 123 && [[ $PROBE_STRATUM == 1 && $PROBE_LI == 0 ]]; }
-
-# threads1 is "not available" unless ntpd really starts workers for it.
-threads_available() {
-  local log=$1 pid=$2 n
-  if grep -qiE "threads.*(no effect|ignored|not (yet )?(implemented|supported)|main thread only)" \
-    "$log"; then
-    return 1
-  fi
-  n=$(status_kb "$pid" Threads)
-  ((n > 1)) || grep -qiE "fast path: .*worker" "$log"
-}
 
 measure() { # measure REP NAME
   local rep=$1 name=$2 out t0 t1 c0 c1 rate lo hi mid i gen_cpu
@@ -222,15 +173,7 @@ measure() { # measure REP NAME
 }
 
 # ------------------------------------------------------------------ run
-read -ra LIST <<<"$SERVERS"
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-START_UTC=$(date -u '+%Y-%m-%d %H:%M UTC')
-for ((rep = 1; rep <= REPS; rep++)); do
-  n=${#LIST[@]}
-  for ((j = 0; j < n; j++)); do
-    measure "$rep" "${LIST[$(( (j + rep - 1) % n ))]}"
-  done
-done
+bench_run_reps
 
 SOAK_LINE="not run (SOAK_S=0)"
 if ((SOAK_S > 0)); then
@@ -249,11 +192,6 @@ fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------ report
-med() { # med SERVER METRIC : median over repetitions ("" if none)
-  awk -F'\t' -v s="$1" -v m="$2" '$2 == s && $3 == m {print $4}' "$RAW" | sort -g \
-    | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
 mb() { awk -v k="$1" 'BEGIN{if (k == "") print "-"; else printf "%.1f", k / 1024}'; }
 desc() {
   case $1 in
@@ -270,8 +208,7 @@ percpu() { awk -v u="$(med "$1" cpu_us_per_reply)" 'BEGIN{if (u == "" || u == 0)
 ECHO_RPS=$(med echo closed_rps)
 {
   echo "<!-- bench:begin (written by bench/server-throughput.sh; do not edit by hand) -->"
-  echo "Run: $START_UTC, $REPS repetitions, medians. Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs; $(uname -srm)."
-  echo "Load average (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER."
+  bench_run_info
   echo
   echo "| server | replies/s closed loop | × echo | max open-loop rate < 1 % loss | p50 / p99 µs at $LAT_RATE/s | server CPU % | CPU µs/reply | replies per CPU-second | × echo | load-gen CPU % | RSS idle MB | RSS load MB |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -306,12 +243,7 @@ ECHO_RPS=$(med echo closed_rps)
   echo "         --mode closed --window $WINDOW --seconds $CLOSED_S"
   echo "         --mode open --rate $LAT_RATE --seconds $OPEN_S            (latency)"
   echo "         --mode open --rate R --seconds $OPEN_S  (bisection for R, < 1 % loss)"
-  for s in "${LIST[@]}"; do
-    [[ -n ${CMDLINE[$s]:-} ]] || continue
-    echo "$s: ${CMDLINE[$s]}"
-    # shellcheck disable=SC2001  # indent every line
-    if [[ -n ${CONFTEXT[$s]:-} ]]; then sed 's/^/    /' <<<"${CONFTEXT[$s]}"; fi
-  done
+  bench_server_commands
   echo
   sort -k2,2 -k3,3 -k1,1n "$RAW"
   echo '```'
@@ -319,13 +251,7 @@ ECHO_RPS=$(med echo closed_rps)
 } >"$WORK/table.md"
 cat "$WORK/table.md"
 
-if [[ -f $RESULTS ]] && grep -q '<!-- bench:begin' "$RESULTS"; then
-  awk -v f="$WORK/table.md" '
-    /<!-- bench:begin/ {while ((getline l < f) > 0) print l; skip = 1; next}
-    /<!-- bench:end/ {skip = 0; next}
-    !skip {print}' "$RESULTS" >"$WORK/perf.md"
-  cat "$WORK/perf.md" >"$RESULTS"
-else
+if ! bench_splice_results bench; then
   { echo "# Server performance"; echo; cat "$WORK/table.md"; } >"$RESULTS"
 fi
 log "wrote $RESULTS"

@@ -49,6 +49,16 @@ wait_listen() { # wait_listen PID : up to 10 s for the NTS-KE listener
 }
 LOAD=("$BIN/meridian-bench-load" --server "127.0.0.1:$ntp" --mode closed --window 8 --ports 2
       --seconds 1 --max-requests 2000 --timeout-ms 200 --nts-ke "$ke" --nts-host 127.0.0.1)
+start() { # start LOG CMD... : CMD in the background for at most 30 s, output to $WORK/LOG
+  local log=$1; shift
+  timeout 30 "$@" >"$WORK/$log" 2>&1 &
+  PIDS+=($!)
+}
+load_trusting_ca() { # the generator, trusting our CA; sets rc, out
+  rc=0
+  out=$(timeout 30 "${LOAD[@]}" --nts-ca "$WORK/pki/ca.pem" --expect-replies 1) || rc=$?
+  echo "$KIND: rc=$rc $out"
+}
 
 if [[ $KIND == good ]]; then
   cat >"$WORK/ntp.conf" <<EOF
@@ -60,12 +70,9 @@ nts key $WORK/pki/server.key
 nts cookie $WORK/nts-cookie.keys
 nts port $ke
 EOF
-  timeout 30 "$BIN/ntpd" -n -c "$WORK/ntp.conf" --port "$ntp" --clock virtual >"$WORK/ntpd.log" 2>&1 &
-  PIDS+=($!)
+  start ntpd.log "$BIN/ntpd" -n -c "$WORK/ntp.conf" --port "$ntp" --clock virtual
   wait_listen "${PIDS[0]}" || die "ntpd does not listen for NTS-KE on $ke"
-  rc=0
-  out=$(timeout 30 "${LOAD[@]}" --nts-ca "$WORK/pki/ca.pem" --expect-replies 1) || rc=$?
-  echo "good: rc=$rc $out"
+  load_trusting_ca
   ((rc == 0)) || die "generator exited $rc"
   n=$(kv replies "$out")
   ((n > 0)) || die "no replies"
@@ -74,16 +81,11 @@ EOF
   (($(kv nts_cookies_received "$out") >= n)) || die "fewer new cookies than replies"
   [[ $(kv nts_ke "$out") == 8 ]] || die "expected one NTS-KE per association (8)"
 else
-  timeout 30 "$BIN/meridian-nts-ke-serve" --cert "$WORK/pki/server.pem" --key "$WORK/pki/server.key" \
-    --port "$ke" --ntp-port "$ntp" --seconds 25 >"$WORK/ke.log" 2>&1 &
-  PIDS+=($!)
-  timeout 30 "$BIN/meridian-bench-echo" --port "$ntp" --seconds 25 --keep-extensions \
-    >"$WORK/echo.log" 2>&1 &
-  PIDS+=($!)
+  start ke.log "$BIN/meridian-nts-ke-serve" --cert "$WORK/pki/server.pem" \
+    --key "$WORK/pki/server.key" --port "$ke" --ntp-port "$ntp" --seconds 25
+  start echo.log "$BIN/meridian-bench-echo" --port "$ntp" --seconds 25 --keep-extensions
   wait_listen "${PIDS[0]}" || die "meridian-nts-ke-serve does not listen on $ke"
-  rc=0
-  out=$(timeout 30 "${LOAD[@]}" --nts-ca "$WORK/pki/ca.pem" --expect-replies 1) || rc=$?
-  echo "bad: rc=$rc $out"
+  load_trusting_ca
   ((rc == 3)) || die "generator exited $rc, expected 3 (replies rejected)"
   [[ $(kv replies "$out") == 0 ]] || die "replies without a valid authenticator were accepted"
   (($(kv nts_bad_auth "$out") > 0)) || die "no reply was rejected for its authenticator"

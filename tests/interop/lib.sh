@@ -244,6 +244,18 @@ free_udp_port() {
   return 1
 }
 
+# free_tcp_port [BASE [NS]] : an unused TCP port in NS (BASE+$$%1000 upwards,
+# BASE 13000 by default).
+free_tcp_port() {
+  local p=$((${1:-13000} + $$ % 1000)) ns=${2:-} i
+  for ((i = 0; i < 200; i++, p++)); do
+    if [[ -z $(in_ns "$ns" ss -Htan "sport = :$p" 2>/dev/null) ]]; then
+      echo "$p"; return 0
+    fi
+  done
+  return 1
+}
+
 # udp_port_held_by NS ADDR PORT PID : true if PID has a UDP socket on ADDR:PORT
 udp_port_held_by() {
   in_ns "$1" ss -Hulpn "sport = :$3" 2>/dev/null | grep -F "$2:$3" | grep -q "pid=$4,"

@@ -34,19 +34,8 @@ TEST_NAME=nts_harness_peers
 # shellcheck source=tests/interop/nts_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/nts_lib.sh"
 
-[[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-require_root
-setup_relay "$1"
-setup_peers "$2"
-require_ntpsec_ntpq
-require_tools ip setpriv ss timeout awk openssl
-make_workdir
+nts_lan_test_setup "ntpsec-ntpq" "$@"
 WINDOW=20
-
-T_PKI=${EPOCHREALTIME/./}
-nts_make_pki "$WORK/pki"
-log "PKI made in $(since "$T_PKI")s"
-nts_lan_create
 CHRONY_SRV=$NTS_SRV_ADDR NTPSEC_SRV=198.18.0.4 EXPIRED_SRV=198.18.0.5
 REPLY_RELAY=198.18.0.3 REQUEST_RELAY=198.18.0.6 HONEST_RELAY=198.18.0.7
 

@@ -27,41 +27,21 @@ set -euo pipefail
 TEST_NAME=nts_ke_chronyd_client
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/interop/nts_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nts_lib.sh"
 
 [[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-BIN=$(cd -- "$1" 2>/dev/null && pwd -P) || fail "BIN_DIR $1 not found (build Meridian first)"
-SERVE="$BIN/meridian-nts-ke-serve"
-[[ -x $SERVE ]] || fail "$SERVE missing (cmake --build --target meridian-nts-ke-serve)"
+nts_ke_setup_bin "$1" meridian-nts-ke-serve
 setup_peers "$2"
 [[ -n $CHRONYC ]] || fail "chronyc is needed to read chronyd's NTS state"
 require_tools setpriv ss timeout awk openssl
 make_workdir
 
-CERTS="$(dirname "${BASH_SOURCE[0]}")/../support/make_nts_test_certs.sh"
-bash "$CERTS" "$WORK/pki" || fail "cannot make the test PKI with $CERTS"
-PKI="$WORK/pki"
+nts_ke_make_pki
 
-free_tcp_port() {
-  local p=$((14000 + $$ % 1000)) i
-  for ((i = 0; i < 200; i++, p++)); do
-    if [[ -z $(ss -Htan "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-
-KE_PORT=$(free_tcp_port) || fail "no free TCP port"
+KE_PORT=$(free_tcp_port 14000) || fail "no free TCP port"
 NTP_PORT=$(free_udp_port "") || fail "no free UDP port"
-SERVE_OUT="$WORK/serve.out"
-SERVE_LOG="$WORK/serve.log"
-_DAEMON_LOGS+=("$SERVE_LOG")
-log "starting our NTS-KE server on 127.0.0.1:$KE_PORT (Port record $NTP_PORT)"
-"${SAFE_PRIV[@]}" "$SERVE" --cert "$PKI/server.pem" --key "$PKI/server.key" --port "$KE_PORT" \
-  --ntp-port "$NTP_PORT" --seconds 60 >"$SERVE_OUT" 2>"$SERVE_LOG" </dev/null &
-SERVE_PID=$!
-_CLEAN_PIDS+=("$SERVE_PID")
-wait_for 5 0.05 "our server to listen" grep -q "^listening 127.0.0.1:$KE_PORT" "$SERVE_OUT" \
-  || fail "meridian-nts-ke-serve did not start"
-pass "our NTS-KE server listens on 127.0.0.1:$KE_PORT"
+nts_ke_start_serve "" "$KE_PORT" --ntp-port "$NTP_PORT"
 
 # authdata_line NAME : the data line of chronyc -n authdata for 127.0.0.1
 authdata_line() { chronyc_q "$1" -n authdata | awk '$1 == "127.0.0.1"'; }
@@ -100,14 +80,7 @@ pass "chronyd with the wrong CA has no NTS key"
 stop_daemon "$WRONG_PID"
 
 # 3. our counters
-_alive_or_fail "$SERVE_PID" "meridian-nts-ke-serve"
-stop_daemon "$SERVE_PID"
-sed 's/^/    serve| /' "$SERVE_OUT"
-COUNTS=$(tail -n1 "$SERVE_OUT")
-if ! [[ $COUNTS =~ keys_issued=([0-9]+) && ${BASH_REMATCH[1]} -ge 1 ]]; then
-  fail "our server issued no keys: $COUNTS"
-fi
-pass "our server issued keys ${BASH_REMATCH[1]} time(s)"
+nts_ke_stop_serve
 if ! [[ $COUNTS =~ tls_failures=([0-9]+) && ${BASH_REMATCH[1]} -ge 1 ]]; then
   fail "our server counted no TLS failure: $COUNTS"
 fi

@@ -27,37 +27,28 @@ set -euo pipefail
 TEST_NAME=nts_ke_vs_chronyd
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/interop/nts_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nts_lib.sh"
 
 [[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-BIN=$(cd -- "$1" 2>/dev/null && pwd -P) || fail "BIN_DIR $1 not found (build Meridian first)"
+nts_ke_setup_bin "$1" meridian-nts-ke-probe
 PROBE="$BIN/meridian-nts-ke-probe"
-[[ -x $PROBE ]] || fail "$PROBE missing (cmake --build --target meridian-nts-ke-probe)"
 setup_peers "$2"
 require_tools setpriv ss timeout awk openssl
 make_workdir
 
-CERTS="$(dirname "${BASH_SOURCE[0]}")/../support/make_nts_test_certs.sh"
-bash "$CERTS" "$WORK/pki" || fail "cannot make the test PKI with $CERTS"
-PKI="$WORK/pki"
+nts_ke_make_pki
 
-# free_tcp_port : an unused TCP port on this host (13000+$$%1000 upwards).
-free_tcp_port() {
-  local p=$((13000 + $$ % 1000)) i
-  for ((i = 0; i < 200; i++, p++)); do
-    if [[ -z $(ss -Htan "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
-  done
-  return 1
-}
 # shellcheck disable=SC2317  # called through wait_for
-tcp_listening() { ss -Htln "sport = :$2" 2>/dev/null | grep -qF "$1:$2"; }
+tcp_listening_at() { ss -Htln "sport = :$2" 2>/dev/null | grep -qF "$1:$2"; }
 
 NTP_PORT=$(free_udp_port "") || fail "no free UDP port"
-KE_PORT=$(free_tcp_port) || fail "no free TCP port"
+KE_PORT=$(free_tcp_port 13000) || fail "no free TCP port"
 start_chronyd chronyd "" 127.0.0.1 "$NTP_PORT" 1 \
   "ntsserverkey $PKI/server.key" "ntsservercert $PKI/server.pem" \
   "ntsport $KE_PORT" "ntsprocesses 0" "ntsdumpdir $WORK/chronyd"
 CHRONYD_PID=$DAEMON_PID
-wait_for 10 0.1 "chronyd NTS-KE on 127.0.0.1:$KE_PORT" tcp_listening 127.0.0.1 "$KE_PORT" \
+wait_for 10 0.1 "chronyd NTS-KE on 127.0.0.1:$KE_PORT" tcp_listening_at 127.0.0.1 "$KE_PORT" \
   || fail "chronyd does not listen for NTS-KE on 127.0.0.1:$KE_PORT"
 pass "chronyd listens for NTS-KE on 127.0.0.1:$KE_PORT"
 

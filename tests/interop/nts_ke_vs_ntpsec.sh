@@ -26,20 +26,18 @@ set -euo pipefail
 TEST_NAME=nts_ke_vs_ntpsec
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/interop/nts_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nts_lib.sh"
 
 [[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-BIN=$(cd -- "$1" 2>/dev/null && pwd -P) || fail "BIN_DIR $1 not found (build Meridian first)"
+nts_ke_setup_bin "$1" meridian-nts-ke-probe meridian-nts-ke-serve
 PROBE="$BIN/meridian-nts-ke-probe"
-SERVE="$BIN/meridian-nts-ke-serve"
-[[ -x $PROBE && -x $SERVE ]] || fail "meridian-nts-ke-probe/-serve missing in $BIN (build them)"
 setup_peers "$2"
 require_root
 require_tools setpriv ss timeout awk openssl ip
 make_workdir
 
-CERTS="$(dirname "${BASH_SOURCE[0]}")/../support/make_nts_test_certs.sh"
-bash "$CERTS" "$WORK/pki" || fail "cannot make the test PKI with $CERTS"
-PKI="$WORK/pki"
+nts_ke_make_pki
 NS="mntske$$"
 netns_create "$NS" "127.0.0.1 ntp.test"
 KE_PORT=4460
@@ -78,17 +76,7 @@ stop_daemon "$NTPSEC_PID"
 wait_for 5 0.1 "port $KE_PORT to be free" ke_port_free || fail "NTPsec still holds port $KE_PORT"
 
 # ------------------------------------------------- B. we serve NTPsec
-SERVE_OUT="$WORK/serve.out"
-SERVE_LOG="$WORK/serve.log"
-_DAEMON_LOGS+=("$SERVE_LOG")
-log "starting our NTS-KE server in $NS on 127.0.0.1:$KE_PORT"
-ip netns exec "$NS" "${SAFE_PRIV[@]}" "$SERVE" --cert "$PKI/server.pem" --key "$PKI/server.key" \
-  --port "$KE_PORT" --seconds 60 >"$SERVE_OUT" 2>"$SERVE_LOG" </dev/null &
-SERVE_PID=$!
-_CLEAN_PIDS+=("$SERVE_PID")
-wait_for 5 0.05 "our server to listen" grep -q "^listening 127.0.0.1:$KE_PORT" "$SERVE_OUT" \
-  || fail "meridian-nts-ke-serve did not start"
-pass "our NTS-KE server listens on 127.0.0.1:$KE_PORT"
+nts_ke_start_serve "$NS" "$KE_PORT"
 
 mkdir -p "$WORK/ntpsec-client"
 start_ntpsec ntpsec-client "$NS" "server ntp.test nts ca $PKI/ca.pem iburst"
@@ -102,14 +90,7 @@ wait_for 15 0.2 "NTPsec to get cookies from us" ntpsec_got_cookies \
 pass "NTPsec logged: $(grep -m1 "NTSc: Got 8 cookies" "$CLIENT_LOG" | sed 's/^.*NTSc/NTSc/')"
 stop_daemon "$CLIENT_PID"
 
-_alive_or_fail "$SERVE_PID" "meridian-nts-ke-serve"
-stop_daemon "$SERVE_PID"
-sed 's/^/    serve| /' "$SERVE_OUT"
-COUNTS=$(tail -n1 "$SERVE_OUT")
-if ! [[ $COUNTS =~ keys_issued=([0-9]+) && ${BASH_REMATCH[1]} -ge 1 ]]; then
-  fail "our server issued no keys: $COUNTS"
-fi
-pass "our server issued keys ${BASH_REMATCH[1]} time(s)"
+nts_ke_stop_serve
 [[ $COUNTS =~ tls_failures=0\ bad_requests=0\ refusals=0\ internal_errors=0 ]] \
   || fail "unexpected failures: $COUNTS"
 pass "no TLS failure, bad request, refusal or internal error"

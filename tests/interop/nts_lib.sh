@@ -405,3 +405,213 @@ setup_relay() {
 
 # since T0 : seconds since T0 (a ${EPOCHREALTIME/./} value), e.g. 4.21
 since() { awk -v d="$(( ${EPOCHREALTIME/./} - $1 ))" 'BEGIN{printf "%.2f", d/1e6}'; }
+
+# ------------------------------------------- the LAN tests' common start
+# nts_lan_test_setup NEEDS BIN_DIR PEERS_DIR : the start of every test on
+# the NTS LAN (nts_harness_peers, nts_*_vs_*): root, the relay, the peers,
+# a work dir, the test PKI (nts_make_pki) and the server host
+# (nts_lan_create). NEEDS: words among "ntpd" (our ntpd: MERIDIAN_NTPD),
+# "ntpq" (our ntpq: NTPQ), "ntpsec-ntpq" (require_ntpsec_ntpq).
+nts_lan_test_setup() {
+  local needs=" $1 " t0; shift
+  [[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
+  require_root
+  if [[ $needs == *" ntpd "* ]]; then
+    setup_bin "$1"
+    setup_ntpd "$1"
+  fi
+  setup_relay "$1"
+  setup_peers "$2"
+  [[ $needs == *" ntpsec-ntpq "* ]] && require_ntpsec_ntpq
+  if [[ $needs == *" ntpq "* ]]; then
+    NTPQ="$(dirname "$NTPDATE")/ntpq"
+    [[ -x $NTPQ ]] || fail "ntpq not found next to ntpdate (build Meridian first)"
+  fi
+  require_tools ip setpriv ss timeout awk openssl
+  make_workdir
+  t0=${EPOCHREALTIME/./}
+  nts_make_pki "$WORK/pki"
+  log "PKI made in $(since "$t0")s"
+  nts_lan_create
+}
+
+# --------------------------- our ntpd as NTS client of a peer (nts_ntpd_client_vs_*)
+# The three clients good / wrongca / tamper of those tests, each our ntpd on
+# its own host; NS_OF, PID_OF, LOG_OF by name.
+declare -A NS_OF PID_OF LOG_OF
+
+# nts_ours_client NAME ADDR NTP_TEST_ADDR SERVER_LINE [EXTRA_LINE...] : our
+# ntpd as NTS client on a new host NAME at ADDR, ntp.test = NTP_TEST_ADDR.
+nts_ours_client() {
+  local name=$1 addr=$2 target=$3; shift 3
+  nts_lan_host "$name" "$addr" "$target"
+  nts_meridian_client_conf "$name" "$@"
+  nts_start_meridian "$name" "$NTS_HOST_NS"
+  NS_OF[$name]=$NTS_HOST_NS; PID_OF[$name]=$DAEMON_PID
+  # shellcheck disable=SC2153  # DAEMON_LOG: set by lib.sh's start_meridian_ntpd
+  LOG_OF[$name]=$DAEMON_LOG
+}
+
+# nts_start_peer_servers chronyd|ntpsec : the peer's NTS servers KIND-a on
+# the server host (SRV_A = NTS_SRV_ADDR) and KIND-b on its own host (SRV_B =
+# 198.18.0.4, namespace NS_B), and the relay "relay" at RELAY_ADDR =
+# NTS_RELAY_ADDR to B, inverting the NTS tag of every reply.
+nts_start_peer_servers() {
+  local kind=$1 prefix
+  case $kind in
+    chronyd) prefix=chrony ;;
+    ntpsec) prefix=ntpsec ;;
+    *) fail "nts_start_peer_servers: unknown kind $kind" ;;
+  esac
+  SRV_A=$NTS_SRV_ADDR SRV_B=198.18.0.4 RELAY_ADDR=$NTS_RELAY_ADDR
+  "nts_start_${kind}_server" "$prefix-a" "$NTS_NS_SRV" "$SRV_A"
+  nts_lan_host "$prefix-b" "$SRV_B" "$SRV_B"
+  "nts_start_${kind}_server" "$prefix-b" "$NTS_HOST_NS" "$SRV_B"
+  NS_B=$NTS_HOST_NS
+  nts_start_relay relay "$RELAY_ADDR" "$SRV_B" --flip-reply-nts-tag
+}
+
+# shellcheck disable=SC2317  # called through wait_for
+_nts_ours_good_synced() { # ADDR
+  _alive_or_fail "${PID_OF[good]}" "our ntpd good"
+  meridian_synced "${LOG_OF[good]}" "$1"
+}
+
+# nts_check_ours_accepted ADDR PEER T_GOOD : check 1 of those tests: client
+# good synchronises to ADDR (PEER's NTS server) within WINDOW s, `ntpq -p`
+# selects it and `ntpq -c "rv &1"` shows NTS cookies.
+nts_check_ours_accepted() {
+  local addr=$1 peer=$2 t_good=$3
+  wait_for "$WINDOW" 0.1 "our ntpd to synchronise to $addr over NTS" _nts_ours_good_synced "$addr" \
+    || fail "our ntpd did not synchronise to $peer's NTS server within ${WINDOW}s"
+  pass "good: synchronised to $addr ($peer, NTS) $(since "$t_good")s after its start"
+  meridian_q "${NS_OF[good]}" -p
+  assert_line "$RUN_OUT" "^\\*$(re_quote "$addr") " "good: ntpq -p selects $addr"
+  meridian_q "${NS_OF[good]}" -c "rv &1"
+  if grep -qE '(^|[ ,])nts_cookies=[1-9]' "$RUN_OUT"; then
+    pass "good: ntpq rv &1 shows NTS cookies"
+  else
+    fail_later "good: ntpq rv &1 shows no nts_cookies=N > 0"
+  fi
+}
+
+# nts_check_ours_rejected T0 : check 2 of those tests, WINDOW s after T0:
+# wrongca and tamper never synchronised and select nothing, wrongca logged
+# the certificate failure, the relay "relay" altered every reply.
+nts_check_ours_rejected() {
+  local n cert_err='(certif|verif|tls).*(fail|error|invalid|untrusted|reject|unable)'
+  sleep_rest "$WINDOW" "$1"
+  for n in wrongca tamper; do
+    _alive_or_fail "${PID_OF[$n]}" "our ntpd $n"
+    assert_not_contains "${LOG_OF[$n]}" "synchronised to" "$n: never synchronised in ${WINDOW}s"
+    meridian_q "${NS_OF[$n]}" -p
+    if grep -q '^\*' "$RUN_OUT"; then fail "$n: ntpq -p selects a source"; fi
+    pass "$n: ntpq -p selects nothing"
+  done
+  grep -iE "$cert_err" "${LOG_OF[wrongca]}" | sed 's/^/    | /' || true
+  if grep -qiE "$cert_err" "${LOG_OF[wrongca]}"; then
+    pass "wrongca: our ntpd logged the certificate verification failure"
+  else
+    fail_later "wrongca: our ntpd logged nothing about the certificate it rejected"
+  fi
+  assert_relay_altered_all relay replies
+}
+
+# nts_all_alive WHAT NAME... : each PID_OF[NAME] is still running.
+nts_all_alive() {
+  local what=$1 n; shift
+  for n in "$@"; do _alive_or_fail "${PID_OF[$n]}" "$what $n"; done
+}
+
+# --------------------------- a peer as NTS client of our ntpd (nts_*_client_vs_ntpd)
+# nts_start_ours_server : our ntpd as NTS server "ours" on the server host
+# (NTS_SRV_ADDR), checked with a plain probe, and the relay "relay" to it
+# (NTS_RELAY_ADDR) inverting the NTS tag of every request. Sets OURS_PID.
+nts_start_ours_server() {
+  nts_meridian_server_conf ours
+  nts_start_meridian ours "$NTS_NS_SRV"
+  OURS_PID=$DAEMON_PID
+  wait_for 5 0.1 "our ntpd to answer on $NTS_SRV_ADDR:123" \
+    ntp_probe "$NTS_NS_SRV" "$NTS_SRV_ADDR" 123 \
+    || fail "our ntpd does not answer a plain mode-3 probe on $NTS_SRV_ADDR:123"
+  log "plain probe: $PROBE_LINE"
+  pass "our ntpd serves NTP on $NTS_SRV_ADDR:123 and NTS-KE on $NTS_KE_PORT"
+  nts_start_relay relay "$NTS_RELAY_ADDR" "$NTS_SRV_ADDR" --flip-request-nts-tag
+}
+
+# nts_start_peer_clients chronyd|ntpsec : the three clients of those tests,
+# each on its own host: good (.11, ntp.test = our server, our CA), wrongca
+# (.12, the unrelated CA), tamper (.13, ntp.test = the relay, our CA). Sets
+# NS_OF, PID_OF, START (start times) by name and T0 (before the first).
+declare -A START
+nts_start_peer_clients() {
+  local kind=$1 name addr target ca
+  T0=${EPOCHREALTIME/./}
+  for name in good wrongca tamper; do
+    case $name in
+      good) addr=198.18.0.11 target=$NTS_SRV_ADDR ca=$NTS_CA ;;
+      wrongca) addr=198.18.0.12 target=$NTS_SRV_ADDR ca=$NTS_WRONG_CA ;;
+      tamper) addr=198.18.0.13 target=$NTS_RELAY_ADDR ca=$NTS_CA ;;
+    esac
+    nts_lan_host "$name" "$addr" "$target"
+    case $kind in
+      chronyd) nts_start_chronyd_client "$name" "$NTS_HOST_NS" "$ca" ;;
+      ntpsec) nts_start_ntpsec_client "$name" "$NTS_HOST_NS" "$addr" "$ca" ;;
+      *) fail "nts_start_peer_clients: unknown kind $kind" ;;
+    esac
+    NS_OF[$name]=$NTS_HOST_NS; PID_OF[$name]=$DAEMON_PID; START[$name]=${EPOCHREALTIME/./}
+  done
+}
+
+# ------------------------------- NTS-KE tests on 127.0.0.1 (nts_ke_*)
+# nts_ke_setup_bin BIN_DIR TOOL... : sets BIN; each TOOL must be there.
+nts_ke_setup_bin() {
+  local t
+  BIN=$(cd -- "$1" 2>/dev/null && pwd -P) || fail "BIN_DIR $1 not found (build Meridian first)"
+  shift
+  for t in "$@"; do
+    [[ -x $BIN/$t ]] || fail "$BIN/$t missing (cmake --build --target $t)"
+  done
+}
+
+# nts_ke_make_pki : the PKI of tests/support/make_nts_test_certs.sh in
+# $WORK/pki (ca.pem, other_ca.pem, server.pem, server.key); sets PKI.
+nts_ke_make_pki() {
+  local certs
+  certs="$(dirname "${BASH_SOURCE[0]}")/../support/make_nts_test_certs.sh"
+  bash "$certs" "$WORK/pki" || fail "cannot make the test PKI with $certs"
+  PKI="$WORK/pki"
+}
+
+# nts_ke_start_serve NS PORT [ARG...] : meridian-nts-ke-serve (in BIN) with
+# the PKI's server cert on 127.0.0.1:PORT in NS ("" = this host), for at
+# most 60 s; waits until it listens. Sets SERVE_PID, SERVE_OUT, SERVE_LOG.
+nts_ke_start_serve() {
+  local ns=$1 port=$2; shift 2
+  SERVE_OUT="$WORK/serve.out"
+  SERVE_LOG="$WORK/serve.log"
+  _DAEMON_LOGS+=("$SERVE_LOG")
+  log "starting our NTS-KE server${ns:+ in $ns} on 127.0.0.1:$port${*:+ ($*)}"
+  _ns_prefix "$ns"
+  "${_NS_PRE[@]}" "${SAFE_PRIV[@]}" "$BIN/meridian-nts-ke-serve" --cert "$PKI/server.pem" \
+    --key "$PKI/server.key" --port "$port" "$@" --seconds 60 \
+    >"$SERVE_OUT" 2>"$SERVE_LOG" </dev/null &
+  SERVE_PID=$!
+  _CLEAN_PIDS+=("$SERVE_PID")
+  wait_for 5 0.05 "our server to listen" grep -q "^listening 127.0.0.1:$port" "$SERVE_OUT" \
+    || fail "meridian-nts-ke-serve did not start"
+  pass "our NTS-KE server listens on 127.0.0.1:$port"
+}
+
+# nts_ke_stop_serve : stops meridian-nts-ke-serve (it must still run), shows
+# its output and checks that it issued keys; sets COUNTS (its last line).
+nts_ke_stop_serve() {
+  _alive_or_fail "$SERVE_PID" "meridian-nts-ke-serve"
+  stop_daemon "$SERVE_PID"
+  sed 's/^/    serve| /' "$SERVE_OUT"
+  COUNTS=$(tail -n1 "$SERVE_OUT")
+  if ! [[ $COUNTS =~ keys_issued=([0-9]+) && ${BASH_REMATCH[1]} -ge 1 ]]; then
+    fail "our server issued no keys: $COUNTS"
+  fi
+  pass "our server issued keys ${BASH_REMATCH[1]} time(s)"
+}

@@ -38,55 +38,19 @@ TEST_NAME=nts_ntpd_client_vs_chronyd
 # shellcheck source=tests/interop/nts_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/nts_lib.sh"
 
-[[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-require_root
-setup_bin "$1"
-setup_ntpd "$1"
-setup_relay "$1"
-setup_peers "$2"
-NTPQ="$(dirname "$NTPDATE")/ntpq"
-[[ -x $NTPQ ]] || fail "ntpq not found next to ntpdate (build Meridian first)"
-require_tools ip setpriv ss timeout awk openssl
-make_workdir
+nts_lan_test_setup "ntpd ntpq" "$@"
 WINDOW=20
+nts_start_peer_servers chronyd
 
-nts_make_pki "$WORK/pki"
-nts_lan_create
-SRV_A=$NTS_SRV_ADDR SRV_B=198.18.0.4 RELAY_ADDR=$NTS_RELAY_ADDR
-nts_start_chronyd_server chrony-a "$NTS_NS_SRV" "$SRV_A"
-nts_lan_host chrony-b "$SRV_B" "$SRV_B"
-nts_start_chronyd_server chrony-b "$NTS_HOST_NS" "$SRV_B"
-nts_start_relay relay "$RELAY_ADDR" "$SRV_B" --flip-reply-nts-tag
-
-declare -A NS_OF PID_OF LOG_OF
-ours() { # NAME ADDR NTP_TEST_ADDR SERVER_LINE [EXTRA_LINE...]
-  local name=$1 addr=$2 target=$3; shift 3
-  nts_lan_host "$name" "$addr" "$target"
-  nts_meridian_client_conf "$name" "$@"
-  nts_start_meridian "$name" "$NTS_HOST_NS"
-  NS_OF[$name]=$NTS_HOST_NS; PID_OF[$name]=$DAEMON_PID; LOG_OF[$name]=$DAEMON_LOG
-}
 T0=${EPOCHREALTIME/./}
-ours good 198.18.0.11 "$SRV_A" "server $NTS_NAME iburst nts" "nts ca $NTS_CA"
+nts_ours_client good 198.18.0.11 "$SRV_A" "server $NTS_NAME iburst nts" "nts ca $NTS_CA"
 T_GOOD=${EPOCHREALTIME/./}
-ours wrongca 198.18.0.12 "$SRV_A" "server $NTS_NAME iburst nts ca $NTS_WRONG_CA"
-ours tamper 198.18.0.13 "$RELAY_ADDR" "server $NTS_NAME iburst nts" "nts ca $NTS_CA"
+nts_ours_client wrongca 198.18.0.12 "$SRV_A" "server $NTS_NAME iburst nts ca $NTS_WRONG_CA"
+nts_ours_client tamper 198.18.0.13 "$RELAY_ADDR" "server $NTS_NAME iburst nts" "nts ca $NTS_CA"
 log "our three clients started in $(since "$T0")s"
 
 # ------------------------------------------------------------ 1. accepted
-# shellcheck disable=SC2317  # called through wait_for
-good_synced() { _alive_or_fail "${PID_OF[good]}" "our ntpd good"; meridian_synced "${LOG_OF[good]}" "$SRV_A"; }
-wait_for "$WINDOW" 0.1 "our ntpd to synchronise to $SRV_A over NTS" good_synced \
-  || fail "our ntpd did not synchronise to chronyd's NTS server within ${WINDOW}s"
-pass "good: synchronised to $SRV_A (chronyd, NTS) $(since "$T_GOOD")s after its start"
-meridian_q "${NS_OF[good]}" -p
-assert_line "$RUN_OUT" "^\\*$(re_quote "$SRV_A") " "good: ntpq -p selects $SRV_A"
-meridian_q "${NS_OF[good]}" -c "rv &1"
-if grep -qE '(^|[ ,])nts_cookies=[1-9]' "$RUN_OUT"; then
-  pass "good: ntpq rv &1 shows NTS cookies"
-else
-  fail_later "good: ntpq rv &1 shows no nts_cookies=N > 0"
-fi
+nts_check_ours_accepted "$SRV_A" chronyd "$T_GOOD"
 if [[ -z $CHRONYC ]]; then
   skip "chronyc not available: chronyd A's NTS counters not checked"
 else
@@ -99,27 +63,12 @@ else
 fi
 
 # ------------------------------------------------------------ 2. rejected
-sleep_rest "$WINDOW" "$T0"
-for n in wrongca tamper; do
-  _alive_or_fail "${PID_OF[$n]}" "our ntpd $n"
-  assert_not_contains "${LOG_OF[$n]}" "synchronised to" "$n: never synchronised in ${WINDOW}s"
-  meridian_q "${NS_OF[$n]}" -p
-  if grep -q '^\*' "$RUN_OUT"; then fail "$n: ntpq -p selects a source"; fi
-  pass "$n: ntpq -p selects nothing"
-done
-CERT_ERR='(certif|verif|tls).*(fail|error|invalid|untrusted|reject|unable)'
-grep -iE "$CERT_ERR" "${LOG_OF[wrongca]}" | sed 's/^/    | /' || true
-if grep -qiE "$CERT_ERR" "${LOG_OF[wrongca]}"; then
-  pass "wrongca: our ntpd logged the certificate verification failure"
-else
-  fail_later "wrongca: our ntpd logged nothing about the certificate it rejected"
-fi
-assert_relay_altered_all relay replies
+nts_check_ours_rejected "$T0"
 if [[ -n $CHRONYC ]]; then
   auth=$(chronyc_field chrony-b serverstats "Authenticated NTP packets")
   [[ ${auth:-0} -ge 1 ]] || fail "chronyd B authenticated no request: our tamper client did not speak NTS"
   pass "chronyd B authenticated $auth requests of the tamper client (it spoke NTS, rejected the replies)"
 fi
 
-for n in good wrongca tamper; do _alive_or_fail "${PID_OF[$n]}" "our ntpd $n"; done
+nts_all_alive "our ntpd" good wrongca tamper
 finish

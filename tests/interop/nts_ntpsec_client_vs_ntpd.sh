@@ -39,40 +39,11 @@ TEST_NAME=nts_ntpsec_client_vs_ntpd
 # shellcheck source=tests/interop/nts_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/nts_lib.sh"
 
-[[ $# -eq 2 ]] || fail "usage: $0 BIN_DIR PEERS_DIR"
-require_root
-setup_bin "$1"
-setup_ntpd "$1"
-setup_relay "$1"
-setup_peers "$2"
-require_ntpsec_ntpq
-require_tools ip setpriv ss timeout awk openssl
-make_workdir
+nts_lan_test_setup "ntpd ntpsec-ntpq" "$@"
 WINDOW=20
-
-nts_make_pki "$WORK/pki"
-nts_lan_create
-SRV=$NTS_SRV_ADDR RELAY_ADDR=$NTS_RELAY_ADDR
-
-nts_meridian_server_conf ours
-nts_start_meridian ours "$NTS_NS_SRV"
-OURS_PID=$DAEMON_PID
-wait_for 5 0.1 "our ntpd to answer on $SRV:123" ntp_probe "$NTS_NS_SRV" "$SRV" 123 \
-  || fail "our ntpd does not answer a plain mode-3 probe on $SRV:123"
-log "plain probe: $PROBE_LINE"
-pass "our ntpd serves NTP on $SRV:123 and NTS-KE on $NTS_KE_PORT"
-nts_start_relay relay "$RELAY_ADDR" "$SRV" --flip-request-nts-tag
-
-declare -A NS_OF PID_OF START
-ntpsec() { # NAME ADDR NTP_TEST_ADDR CA
-  nts_lan_host "$1" "$2" "$3"
-  nts_start_ntpsec_client "$1" "$NTS_HOST_NS" "$2" "$4"
-  NS_OF[$1]=$NTS_HOST_NS; PID_OF[$1]=$DAEMON_PID; START[$1]=${EPOCHREALTIME/./}
-}
-T0=${EPOCHREALTIME/./}
-ntpsec good 198.18.0.11 "$SRV" "$NTS_CA"
-ntpsec wrongca 198.18.0.12 "$SRV" "$NTS_WRONG_CA"
-ntpsec tamper 198.18.0.13 "$RELAY_ADDR" "$NTS_CA"
+SRV=$NTS_SRV_ADDR
+nts_start_ours_server
+nts_start_peer_clients ntpsec
 
 # ------------------------------------------------------------ 1. accepted
 wait_for "$WINDOW" 0.25 "NTPsec to select our ntpd" ntpsec_selected "${NS_OF[good]}" "$SRV" \
@@ -102,5 +73,5 @@ bad=$(ntpsec_field "${NS_OF[tamper]}" ntsinfo "NTS client recvs good")
 log "tamper: NTPsec ntsinfo: NTS client recvs good=${bad:-?}"
 
 _alive_or_fail "$OURS_PID" "our ntpd"
-for n in good wrongca tamper; do _alive_or_fail "${PID_OF[$n]}" "NTPsec $n"; done
+nts_all_alive NTPsec good wrongca tamper
 finish
