@@ -1,6 +1,7 @@
 // Aead on OpenSSL 3: AEAD_AES_SIV_CMAC_256 (RFC 5297 with a 256-bit key: the
 // first half keys S2V's CMAC, the second half CTR, §2.2), composed here from
-// OpenSSL's AES-CMAC and AES-128-CTR exactly as RFC 5297 §2.6–2.7 define SIV.
+// AES-CMAC and AES-CTR exactly as RFC 5297 §2.6–2.7 define SIV, on OpenSSL's
+// AES (openssl_siv_keys.h).
 // OpenSSL types stay out of this header.
 //
 // Why not OpenSSL's own "AES-128-SIV" cipher: its contexts cannot be re-armed
@@ -32,7 +33,7 @@ class Algorithms;
 
 class OpenSslAead final : public Aead {
  public:
-  // Errors: OpenSSL could not provide AES-CMAC or AES-128-CTR.
+  // Errors: OpenSSL could not provide AES-128 (CBC and ECB).
   static Result<std::unique_ptr<OpenSslAead>> create();
   ~OpenSslAead() override;
   OpenSslAead(const OpenSslAead&) = delete;

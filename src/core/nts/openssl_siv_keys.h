@@ -9,6 +9,14 @@
 // keyed and reuses them; a key it has not seen (a client's C2S/S2C key) is
 // keyed into the least useful slot in place, with no allocation and no look-up.
 //
+// Why AES-CMAC (RFC 4493) is written here over an AES-128-CBC context, and
+// CTR over AES-128-ECB, rather than using OpenSSL's CMAC and CTR: OpenSSL 3.0
+// looks parameters up by name (OSSL_PARAM strcmp) every time a MAC restarts or
+// a CTR context takes a new IV, which was half the remaining cost. Blocks go
+// through EVP_Cipher() on contexts keyed once; the tests hold CMAC against
+// RFC 4493's vectors and OpenSSL's CMAC, and SIV against RFC 5297 and
+// OpenSSL's SIV cipher.
+//
 // Thread safety: the cache is thread_local, so const Aead methods may run on
 // any number of threads at once with no shared mutable state. Each thread's
 // cache holds a reference to the algorithms it keyed from, so they outlive it.
@@ -30,7 +38,7 @@ using Block = std::array<std::byte, kBlockSize>;
 // context. Immutable after create(); shared by every thread's cache.
 class Algorithms {
  public:
-  // Errors: the library context or AES-CMAC / AES-128-CTR are unavailable.
+  // Errors: the library context, AES-128-CBC or AES-128-ECB are unavailable.
   static Result<std::shared_ptr<const Algorithms>> create();
   ~Algorithms();
   Algorithms(const Algorithms&) = delete;
@@ -51,6 +59,8 @@ class KeyedSiv {
  public:
   // RFC 5297 §2.4 S2V(K1, components…). REQUIRES: components not empty.
   Result<Block> s2v(std::span<const std::span<const std::byte>> components);
+  // RFC 4493 AES-CMAC under K1 of head ‖ tail.
+  Result<Block> cmac(std::span<const std::byte> head, std::span<const std::byte> tail);
   // RFC 5297 §2.5–2.6: CTR mode with the counter derived from `v`, `in` to
   // `out` (same length; encryption and decryption are the same operation).
   bool ctr(const Block& v, std::span<const std::byte> in, std::span<std::byte> out);
@@ -59,7 +69,6 @@ class KeyedSiv {
   explicit KeyedSiv(Contexts& contexts) : contexts_(&contexts) {}
 
  private:
-  Result<Block> cmac(std::span<const std::byte> head, std::span<const std::byte> tail);
   Contexts* contexts_;
 };
 

@@ -6,7 +6,9 @@
 #include "core/nts/openssl_siv_keys.h"
 
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <thread>
@@ -20,6 +22,8 @@ namespace meridian::nts {
 namespace {
 
 using test_support::aead;
+using test_support::hex;
+using test_support::to_hex;
 using Bytes = std::vector<std::byte>;
 
 // Distinct bytes for every (size, seed).
@@ -69,6 +73,74 @@ TEST(OpenSslSivKeysTest, AgreesWithOpenSslSivCipher) {
       EXPECT_EQ(*opened, pt);
     }
   }
+}
+
+const std::shared_ptr<const siv::Algorithms>& algorithms() {
+  static const auto instance = [] {
+    auto created = siv::Algorithms::create();
+    EXPECT_TRUE(created.ok());
+    return created.ok() ? *created : nullptr;
+  }();
+  return instance;
+}
+
+// CMAC under the first half of `key`: ours with `message` split at `split`.
+std::string our_cmac(const Bytes& key, const Bytes& message, size_t split) {
+  auto keyed = siv::keyed(algorithms(), key);
+  if (!keyed) return "keying failed";
+  const std::span<const std::byte> m(message);
+  auto mac = keyed->cmac(m.first(split), m.subspan(split));
+  return mac ? to_hex(*mac) : "CMAC failed";
+}
+
+// OpenSSL's CMAC (default library context) with a 16-byte key.
+std::string openssl_cmac(std::span<const std::byte> key16, const Bytes& message) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
+  EVP_MAC_CTX* ctx = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
+  char cipher[] = "AES-128-CBC";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+                               OSSL_PARAM_construct_end()};
+  siv::Block out{};
+  size_t length = 0;
+  const auto* k = reinterpret_cast<const unsigned char*>(key16.data());
+  const bool ok =
+      ctx != nullptr && EVP_MAC_init(ctx, k, key16.size(), params) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) ==
+          1 &&
+      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &length, out.size()) == 1;
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(mac);
+  return ok ? to_hex(out) : "OpenSSL CMAC failed";
+}
+
+TEST(OpenSslSivKeysTest, CmacRfc4493KnownAnswers) {
+  // RFC 4493 §4; our CMAC key is the first half of the 32-byte SIV key.
+  Bytes key = hex("2b7e151628aed2a6abf7158809cf4f3c");
+  key.resize(kKeySize, std::byte{0xee});
+  const Bytes m =
+      hex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+          "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710");
+  const auto first = [&](size_t n) { return Bytes(m.begin(), m.begin() + static_cast<long>(n)); };
+  EXPECT_EQ(our_cmac(key, {}, 0), "bb1d6929e95937287fa37d129b756746");
+  EXPECT_EQ(our_cmac(key, first(16), 0), "070a16b46b4d4144f79bdd9dd04a287c");
+  EXPECT_EQ(our_cmac(key, first(40), 40), "dfa66747de9ae63030ca32611497c827");
+  EXPECT_EQ(our_cmac(key, first(64), 20), "51f0bebf7e3b9d92fc49741779363cfe");
+}
+
+TEST(OpenSslSivKeysTest, CmacAgreesWithOpenSslForEveryLengthAndSplit) {
+  const Bytes key = pattern(kKeySize, 77);
+  for (size_t size = 0; size <= 300; size += size < 70 ? 1 : 23) {
+    const Bytes message = pattern(size, static_cast<unsigned>(size));
+    const std::string expected = openssl_cmac(std::span(key).first(16), message);
+    for (const size_t split : {size_t{0}, size / 3, size / 2, size}) {
+      EXPECT_EQ(our_cmac(key, message, split), expected) << size << " bytes split at " << split;
+    }
+  }
+}
+
+TEST(OpenSslSivKeysTest, RejectsKeysThatAreNot32Bytes) {
+  EXPECT_EQ(siv::keyed(algorithms(), Bytes(16)).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(siv::keyed(algorithms(), Bytes(33)).error().code, ErrorCode::kInvalidArgument);
 }
 
 // One seal per key, for more keys than a thread keeps keyed.
