@@ -51,10 +51,14 @@ Setup make_setup(const nts::Aead& aead, size_t clients) {
     nts::NtsKeys keys;
     random.fill(keys.c2s);
     random.fill(keys.s2c);
+    // A full jar (8 cookies): the request carries one and no placeholders,
+    // so the reply carries one new cookie.
     std::vector<std::vector<std::byte>> cookies;
-    std::array<std::byte, nts::kCookieNonceSize> nonce{};
-    random.fill(nonce);
-    cookies.push_back(*nts::make_cookie(aead, s.keyring.current(), keys, nonce));
+    for (size_t i = 0; i < nts::kMaxCookies; ++i) {
+      std::array<std::byte, nts::kCookieNonceSize> nonce{};
+      random.fill(nonce);
+      cookies.push_back(*nts::make_cookie(aead, s.keyring.current(), keys, nonce));
+    }
     nts::NtsClientState client(aead);
     client.set_keys(keys, std::move(cookies));
     s.requests.push_back(*client.make_request(header, random));
