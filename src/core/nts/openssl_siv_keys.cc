@@ -340,7 +340,10 @@ thread_local ThreadCache cache;
 
 Result<Block> KeyedSiv::cmac(std::span<const std::byte> head, std::span<const std::byte> tail) {
   Block out{};
-  if (!cmac_into(*contexts_, head, tail, out)) return crypto_error("AES-CMAC");
+  if (!cmac_into(*contexts_, head, tail, out)) {
+    contexts_->release();  // its chaining value is unknown now: key it afresh next time
+    return crypto_error("AES-CMAC");
+  }
   return out;
 }
 
@@ -400,6 +403,7 @@ bool KeyedSiv::ctr(const Block& v, std::span<const std::byte> in, std::span<std:
     done += n;
   }
   OPENSSL_cleanse(stream.data(), used);  // the key stream
+  if (!ok) contexts_->release();         // never reuse contexts in an unknown state
   return ok;
 }
 
