@@ -5,20 +5,6 @@
 
 namespace meridian::nts {
 
-namespace {
-
-template <size_t N>
-void fill_random(std::array<std::byte, N>& out, RandomSource& random) {
-  for (size_t i = 0; i < N; i += 8) {
-    const uint64_t r = random.next_u64();
-    for (size_t j = 0; j < 8 && i + j < N; ++j) {
-      out[i + j] = static_cast<std::byte>((r >> (8 * j)) & 0xff);
-    }
-  }
-}
-
-}  // namespace
-
 void NtsClientState::set_keys(const NtsKeys& keys, std::vector<std::vector<std::byte>> cookies) {
   keys_ = keys;
   cookies_.clear();
@@ -41,9 +27,9 @@ Result<std::vector<std::byte>> NtsClientState::make_request(HeaderBytes header,
                                                    : "NTS: server sent a NAK, key exchange needed");
   }
   Outstanding next;
-  fill_random(next.uid, random);
+  random.fill(next.uid);
   std::array<std::byte, kNonceSize> nonce{};
-  fill_random(nonce, random);
+  random.fill(nonce);
   const size_t placeholders = kMaxCookies - cookies_.size();
   auto request =
       build_request(*aead_, *keys_, header, next.uid, cookies_.front(), placeholders, nonce);

@@ -16,6 +16,12 @@ std::array<std::byte, 4> id_bytes(uint32_t id) {
           static_cast<std::byte>((id >> 8) & 0xff), static_cast<std::byte>(id & 0xff)};
 }
 
+// Volatile writes so the compiler cannot drop the wipe as a dead store.
+void wipe(std::span<std::byte> bytes) {
+  volatile std::byte* p = bytes.data();
+  for (size_t i = 0; i < bytes.size(); ++i) p[i] = std::byte{0};
+}
+
 }  // namespace
 
 Result<std::vector<std::byte>> make_cookie(const Aead& aead, const CookieKey& master,
@@ -24,16 +30,15 @@ Result<std::vector<std::byte>> make_cookie(const Aead& aead, const CookieKey& ma
     return make_error(ErrorCode::kInvalidArgument, fmt::format("cookie nonce of {} bytes (need {})",
                                                                nonce.size(), kCookieNonceSize));
   }
-  std::vector<std::byte> plaintext;
-  plaintext.reserve(kCookiePlaintextSize);
-  wire::ByteWriter p(plaintext);
-  p.u16(kAeadAesSivCmac256);
-  p.u16(0);
-  p.bytes(keys.c2s);
-  p.bytes(keys.s2c);
+  // AEAD id ‖ 0 ‖ c2s ‖ s2c, on the stack (no allocation), zeroed after use.
+  std::array<std::byte, kCookiePlaintextSize> plaintext{};
+  plaintext[0] = static_cast<std::byte>(kAeadAesSivCmac256 >> 8);
+  plaintext[1] = static_cast<std::byte>(kAeadAesSivCmac256 & 0xff);
+  std::copy(keys.c2s.begin(), keys.c2s.end(), plaintext.begin() + 4);
+  std::copy(keys.s2c.begin(), keys.s2c.end(), plaintext.begin() + 4 + kKeySize);
   const auto ad = id_bytes(master.id);
   auto sealed = aead.seal(master.key, nonce, ad, plaintext);
-  std::fill(plaintext.begin(), plaintext.end(), std::byte{0});
+  wipe(plaintext);
   if (!sealed) return sealed.error();
 
   std::vector<std::byte> cookie;
@@ -86,7 +91,7 @@ Result<NtsKeys> open_cookie(const Aead& aead, const CookieKeyring& keyring,
   }
   std::copy(c2s->begin(), c2s->end(), keys.c2s.begin());
   std::copy(s2c->begin(), s2c->end(), keys.s2c.begin());
-  std::fill(plaintext->begin(), plaintext->end(), std::byte{0});
+  wipe(*plaintext);
   return keys;
 }
 

@@ -89,10 +89,7 @@ bool CookieKeyring::rotate(int64_t now_unix_s, RandomSource& random) {
       key.id = 1;
       for (const CookieKey& k : keys_) key.id = std::max(key.id, k.id + 1);
     }
-    for (size_t i = 0; i < kKeySize; i += 8) {
-      const uint64_t r = random.next_u64();
-      for (size_t j = 0; j < 8; ++j) key.key[i + j] = static_cast<std::byte>((r >> (8 * j)) & 0xff);
-    }
+    random.fill(key.key);
     keys_.push_back(key);
     trim();
   }

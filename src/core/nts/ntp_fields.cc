@@ -43,6 +43,8 @@ Result<std::vector<FieldView>> walk_fields(std::span<const std::byte> bytes, siz
                                            size_t min_length) {
   if (start > bytes.size()) return malformed("extension fields start past the end");
   std::vector<FieldView> fields;
+  // An NTS packet has a handful of fields: one allocation, not one per doubling.
+  if (bytes.size() > start) fields.reserve(8);
   wire::ByteReader r(bytes.subspan(start));
   while (r.remaining() > 0) {
     const size_t at = start + r.position();
@@ -110,16 +112,20 @@ Result<AuthenticatorView> parse_authenticator(std::span<const std::byte> body) {
 
 void append_authenticator(std::vector<std::byte>& out, std::span<const std::byte> nonce,
                           std::span<const std::byte> sealed) {
-  std::vector<std::byte> body;
-  body.reserve(4 + pad4(nonce.size()) + pad4(sealed.size()));
-  wire::ByteWriter w(body);
+  // The field written in place (RFC 8915 §5.6): no temporary body.
+  const size_t body_size = 4 + pad4(nonce.size()) + pad4(sealed.size());
+  const size_t length = field_length(body_size);
+  out.reserve(out.size() + length);
+  wire::ByteWriter w(out);
+  w.u16(kEfAuthenticator);
+  w.u16(static_cast<uint16_t>(length));
   w.u16(static_cast<uint16_t>(nonce.size()));
   w.u16(static_cast<uint16_t>(sealed.size()));
   w.bytes(nonce);
   w.zeros(pad4(nonce.size()) - nonce.size());
   w.bytes(sealed);
   w.zeros(pad4(sealed.size()) - sealed.size());
-  append_field(out, kEfAuthenticator, body);
+  w.zeros(length - kFieldHeaderSize - body_size);
 }
 
 Result<std::vector<std::byte>> build_request(const Aead& aead, const NtsKeys& keys,

@@ -118,7 +118,10 @@ Result<std::vector<std::byte>> build_reply(const Aead& aead, std::span<const std
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("NTS nonce of {} bytes (need 16..256)", nonce.size()));
   }
+  size_t plaintext_size = 0;
+  for (const auto& cookie : cookies) plaintext_size += field_length(cookie.size());
   std::vector<std::byte> plaintext;
+  plaintext.reserve(plaintext_size);
   for (const auto& cookie : cookies) {
     if (cookie.empty() || cookie.size() > 1024) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -134,8 +137,9 @@ Result<std::vector<std::byte>> build_reply(const Aead& aead, std::span<const std
                       fmt::format("reply of {} bytes would be longer than the {}-byte request",
                                   size, request.size));
   }
-  std::vector<std::byte> out(header.begin(), header.end());
+  std::vector<std::byte> out;
   out.reserve(size);
+  out.assign(header.begin(), header.end());
   append_field(out, kEfUniqueIdentifier, request.uid);
   auto sealed = aead.seal(s2c, nonce, out, plaintext);
   if (!sealed) return sealed.error();

@@ -1,19 +1,23 @@
-// Aead on OpenSSL 3: AEAD_AES_SIV_CMAC_256 is OpenSSL's "AES-128-SIV" (a
-// 256-bit key: the first half keys S2V's CMAC, the second half CTR, RFC 5297
-// §2.2). OpenSSL types stay out of this header.
+// Aead on OpenSSL 3: AEAD_AES_SIV_CMAC_256 (RFC 5297 with a 256-bit key: the
+// first half keys S2V's CMAC, the second half CTR, §2.2), composed here from
+// AES-CMAC and AES-CTR exactly as RFC 5297 §2.6–2.7 define SIV, on OpenSSL's
+// AES (openssl_siv_keys.h).
+// OpenSSL types stay out of this header.
+//
+// Why not OpenSSL's own "AES-128-SIV" cipher: its contexts cannot be re-armed
+// without re-keying, and keying one looks algorithms up by name and allocates
+// several contexts; that set-up cost ~3x the AES work of an NTS answer. The
+// composed SIV keeps keyed contexts per thread (openssl_siv_keys.h), so a
+// cookie master key is keyed once per thread and a client's key is keyed in
+// place without allocation. It also covers the empty plaintext every NTS
+// request authenticates (RFC 8915 §5.7), which OpenSSL 3.0's SIV cipher cannot
+// seal or open (openssl/openssl issues #17268, #26580). The tests hold it
+// against RFC 5297's vectors and against OpenSSL's SIV cipher.
 //
 // Like auth/openssl_mac_engine.h, the algorithms are fetched once, at
-// create(), from a private OSSL_LIB_CTX (provider loading happens at start-up,
-// before any sandbox; a FIPS-only system default cannot take them away), and
-// seal()/open() are const and use a fresh context per call, so one instance
-// may be shared by worker threads.
-//
-// OpenSSL 3.0's SIV cipher cannot seal or open an empty plaintext (its final
-// step fails: openssl/openssl issues #17268, #26580), yet every NTS client
-// request authenticates an empty plaintext (RFC 8915 §5.7). With an empty
-// plaintext SIV's output is the S2V value alone, so that case is computed here
-// with S2V over OpenSSL's CMAC (RFC 5297 §2.4); s2v() is public so tests can
-// hold it against OpenSSL's own SIV and against published vectors.
+// create(), from a private OSSL_LIB_CTX. seal(), open() and s2v() are const
+// and keep their contexts in thread-local storage, so one instance may be
+// shared by worker threads.
 #pragma once
 
 #include <array>
@@ -23,9 +27,13 @@
 
 namespace meridian::nts {
 
+namespace siv {
+class Algorithms;
+}
+
 class OpenSslAead final : public Aead {
  public:
-  // Errors: OpenSSL could not provide AES-128-SIV or AES-CMAC.
+  // Errors: OpenSSL could not provide AES-128 (CBC and ECB).
   static Result<std::unique_ptr<OpenSslAead>> create();
   ~OpenSslAead() override;
   OpenSslAead(const OpenSslAead&) = delete;
@@ -47,13 +55,8 @@ class OpenSslAead final : public Aead {
       std::span<const std::byte> key, std::span<const std::span<const std::byte>> components) const;
 
  private:
-  Result<std::array<std::byte, kSivTagSize>> empty_plaintext_tag(
-      std::span<const std::byte> key, std::span<const std::byte> nonce,
-      std::span<const std::byte> associated_data) const;
-
-  struct Impl;
-  explicit OpenSslAead(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit OpenSslAead(std::shared_ptr<const siv::Algorithms> algorithms);
+  std::shared_ptr<const siv::Algorithms> algorithms_;
 };
 
 }  // namespace meridian::nts

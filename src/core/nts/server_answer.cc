@@ -1,5 +1,6 @@
 #include "core/nts/server_answer.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/nts/cookie.h"
@@ -7,15 +8,6 @@
 namespace meridian::nts {
 
 namespace {
-
-std::array<std::byte, kNonceSize> random_nonce(RandomSource& random) {
-  std::array<std::byte, kNonceSize> out{};
-  for (size_t i = 0; i < out.size(); i += 8) {
-    const uint64_t r = random.next_u64();
-    for (size_t j = 0; j < 8; ++j) out[i + j] = static_cast<std::byte>((r >> (8 * j)) & 0xff);
-  }
-  return out;
-}
 
 ServerAnswer drop(std::string why) { return {ServerOutcome::kDrop, {}, std::move(why)}; }
 
@@ -38,16 +30,21 @@ ServerAnswer answer_request(const Aead& aead, const CookieKeyring& keyring,
     return {ServerOutcome::kNak, build_nak(reply_header, parsed->uid), plaintext.error().message};
   }
 
-  const size_t count = reply_cookie_count(*parsed, kCookieSize, kNonceSize);
+  const size_t count = std::min(kMaxCookies, reply_cookie_count(*parsed, kCookieSize, kNonceSize));
+  // The cookies' nonces, then the reply's, drawn at once (one system call).
+  static_assert(kCookieNonceSize == kNonceSize);
+  std::array<std::byte, (kMaxCookies + 1) * kNonceSize> nonces{};
+  const auto nonce_bytes = std::span(nonces).first((count + 1) * kNonceSize);
+  random.fill(nonce_bytes);
   std::vector<std::vector<std::byte>> cookies;
   cookies.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    const auto nonce = random_nonce(random);
-    auto cookie = make_cookie(aead, keyring.current(), *keys, nonce);
+    auto cookie = make_cookie(aead, keyring.current(), *keys,
+                              nonce_bytes.subspan(i * kNonceSize, kNonceSize));
     if (!cookie) return drop(cookie.error().message);
     cookies.push_back(std::move(*cookie));
   }
-  const auto nonce = random_nonce(random);
+  const auto nonce = nonce_bytes.subspan(count * kNonceSize, kNonceSize);
   auto reply = build_reply(aead, keys->s2c, reply_header, *parsed, cookies, nonce);
   if (!reply) return drop(reply.error().message);
   return {ServerOutcome::kReply, std::move(*reply), {}};

@@ -14,11 +14,7 @@ Result<std::vector<std::vector<std::byte>>> NtsServerContext::make_cookies(const
   out.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     std::array<std::byte, nts::kCookieNonceSize> nonce{};
-    for (size_t j = 0; j < nonce.size(); j += 8) {
-      const uint64_t r = random_->next_u64();
-      for (size_t k = 0; k < 8 && j + k < nonce.size(); ++k)
-        nonce[j + k] = static_cast<std::byte>(r >> (8 * k));
-    }
+    random_->fill(nonce);
     auto cookie = nts::make_cookie(*aead_, ring->current(), keys, nonce);
     if (!cookie) return cookie.error();
     out.push_back(std::move(*cookie));
