@@ -61,19 +61,19 @@ void ClientEngine::on_key_exchange(size_t association, const Result<KeyExchangeR
 void ClientEngine::follow_negotiation(size_t association, const KeyExchangeResult& result,
                                       std::vector<Action>& out) {
   // RFC 8915 §4.1.7–8: the NTS-KE server names the NTP server and port to
-  // use. An address literal or a port is followed at once; a host name other
-  // than the one on the line would need a lookup first: said, not followed.
+  // use. The port is followed. Another server is said, not followed: the
+  // association's address is also where the next handshake goes (and a name
+  // would need a lookup first); the same server, by name or address, is fine.
   source::Association& a = *associations_[association];
   const std::string& name = a.options().name;
   net::Endpoint next = a.options().endpoint;
   if (result.port) next.port = *result.port;
   if (result.server && *result.server != name) {
-    if (auto literal = net::IpAddress::parse(*result.server)) {
-      next.address = *literal;
-    } else {
+    const auto literal = net::IpAddress::parse(*result.server);
+    if (!literal || *literal != next.address) {
       log(out, LogLevel::kWarning,
-          fmt::format("NTS-KE with {}: it names the NTP server {}, which would need a name "
-                      "lookup; polling {} instead",
+          fmt::format("NTS-KE with {}: it names the NTP server {}; Meridian polls the NTS-KE "
+                      "server's address {} (server negotiation is not followed)",
                       name, *result.server, next.address.to_string()));
     }
   }
