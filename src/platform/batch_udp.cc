@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "platform/receive_controls.h"
 #include "platform/socket_address.h"
 
 namespace meridian::platform {
@@ -109,32 +110,10 @@ bool PacketBatch::get(size_t i, Received& out) const {
   if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return false;
   if (!from_sockaddr(reinterpret_cast<const sockaddr*>(&names_[i]), out.from)) return false;
   out.data = std::span<const std::byte>(buffers_[i].data(), msgs_[i].msg_len);
-  out.local.reset();
-  out.kernel_rx_time.reset();
-  auto* hdr = const_cast<msghdr*>(&m);  // the CMSG macros take non-const pointers
-  for (cmsghdr* c = CMSG_FIRSTHDR(hdr); c != nullptr; c = CMSG_NXTHDR(hdr, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
-      scm_timestamping ts{};
-      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) out.kernel_rx_time = ts.ts[0];
-    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      std::timespec ts{};
-      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      out.kernel_rx_time = ts;
-    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-      in_pktinfo pi{};
-      std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-      std::array<uint8_t, 4> b{};
-      std::memcpy(b.data(), &pi.ipi_addr, 4);
-      out.local = net::IpAddress::v4(b);
-    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-      in6_pktinfo pi{};
-      std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-      std::array<uint8_t, 16> b{};
-      std::memcpy(b.data(), &pi.ipi6_addr, 16);
-      out.local = net::IpAddress::v6(b);
-    }
-  }
+  // The CMSG macros take a non-const header.
+  const ReceiveControls controls = read_receive_controls(const_cast<msghdr&>(m));
+  out.local = controls.local;
+  out.kernel_rx_time = controls.kernel_rx_time;
   return true;
 }
 

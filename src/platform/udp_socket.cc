@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "platform/receive_controls.h"
 #include "platform/socket_address.h"
 
 namespace meridian::platform {
@@ -200,34 +201,10 @@ Result<bool> UdpSocket::receive_into(std::span<std::byte> buffer, DatagramView& 
   if (!from_sockaddr(reinterpret_cast<sockaddr*>(&from), out.from)) return false;
   if (msg.msg_flags & MSG_TRUNC) return false;  // oversized: drop
   out.data = std::span<const std::byte>(buffer.data(), static_cast<size_t>(n));
-  out.local.reset();
-  out.interface_index = 0;
-  out.kernel_rx_time.reset();
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
-      scm_timestamping ts{};
-      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) out.kernel_rx_time = ts.ts[0];
-    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      std::timespec ts{};
-      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-      out.kernel_rx_time = ts;
-    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-      in_pktinfo pi{};
-      std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-      std::array<uint8_t, 4> b{};
-      std::memcpy(b.data(), &pi.ipi_addr, 4);
-      out.local = net::IpAddress::v4(b);
-      out.interface_index = pi.ipi_ifindex;
-    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-      in6_pktinfo pi{};
-      std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-      std::array<uint8_t, 16> b{};
-      std::memcpy(b.data(), &pi.ipi6_addr, 16);
-      out.local = net::IpAddress::v6(b);
-      out.interface_index = static_cast<int>(pi.ipi6_ifindex);
-    }
-  }
+  const ReceiveControls controls = read_receive_controls(msg);
+  out.local = controls.local;
+  out.interface_index = controls.interface_index;
+  out.kernel_rx_time = controls.kernel_rx_time;
   return true;
 }
 
