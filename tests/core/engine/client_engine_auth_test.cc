@@ -12,16 +12,16 @@
 #include "core/auth/openssl_mac_engine.h"
 #include "core/engine/client_engine.h"
 #include "core/server/server_core.h"
+#include "tests/core/engine/closed_loop_harness.h"
 
 namespace meridian::engine {
 namespace {
 
+using testing::kClient;
+using testing::kEpoch;
+using testing::kServer;
 using time::NtpDuration;
 using time::NtpTime;
-
-const NtpTime kEpoch = NtpTime::from_unix({1'800'000'000, 0});
-const net::Endpoint kServer{net::IpAddress::v4({192, 0, 2, 1}), 123};
-const net::Endpoint kClient{net::IpAddress::v4({192, 0, 2, 100}), 123};
 
 std::shared_ptr<const auth::MacEngine> mac_engine() {
   static std::shared_ptr<const auth::MacEngine> e(std::move(*auth::OpenSslMacEngine::create()));
@@ -41,11 +41,11 @@ std::shared_ptr<auth::KeyStore> store(uint32_t id, auth::KeyType type, std::stri
 // What the network does to the server's reply before we see it.
 enum class Tamper { kNone, kStripMac, kFlipMacBit, kFlipHeaderBit };
 
-class AuthHarness {
+class AuthHarness : public testing::ClosedLoop {
  public:
   AuthHarness(std::optional<uint32_t> key_id, std::shared_ptr<const auth::KeyStore> client_keys,
               std::shared_ptr<const auth::KeyStore> server_keys)
-      : random_(11) {
+      : ClosedLoop(11) {
     auto table = access::RestrictTable::build({});
     EXPECT_TRUE(table.ok());
     server_ = std::make_unique<server::ServerCore>(server::ServerPolicy{
@@ -58,35 +58,14 @@ class AuthHarness {
     o.key_id = key_id;
     config.servers.push_back(o);
     config.keys = {std::move(client_keys), mac_engine()};
-    engine_ = std::make_unique<ClientEngine>(config, random_, 0.0);
-  }
-
-  NtpTime now() const { return kEpoch + NtpDuration::from_seconds(now_s_); }
-
-  void run(double until_s) {
-    while (now_s_ < until_s) {
-      now_s_ = std::min(engine_->next_wakeup_s(), until_s);
-      std::vector<Action> out;
-      engine_->on_timer(now_s_, now(), out);
-      handle(out);
-    }
-  }
-
-  ClientEngine& engine() { return *engine_; }
-  PeerView peer() { return engine_->peers(now_s_).at(0); }
-  bool synchronised() { return engine_->system(now_s_).system_peer.has_value(); }
-  int log_count(std::string_view needle) const {
-    int n = 0;
-    for (const auto& l : logs) n += l.find(needle) != std::string::npos ? 1 : 0;
-    return n;
+    start(config);
   }
 
   Tamper tamper = Tamper::kNone;
   std::vector<std::vector<std::byte>> requests;  // as sent
-  std::vector<std::string> logs;
 
  private:
-  void handle(std::vector<Action>& out) {
+  void handle(std::vector<Action>& out) override {
     for (size_t i = 0; i < out.size(); ++i) {
       if (auto* log = std::get_if<LogEvent>(&out[i])) logs.push_back(log->text);
       auto* send = std::get_if<SendRequest>(&out[i]);
@@ -108,17 +87,11 @@ class AuthHarness {
           (*reply)[wire::kHeaderSize - 1] ^= std::byte{1};  // T3's last bit
           break;
       }
-      now_s_ += 0.002;
-      std::vector<Action> more;
-      engine_->on_packet(kServer, *reply, now(), now_s_, more);
-      out.insert(out.end(), more.begin(), more.end());
+      deliver(*reply, out);
     }
   }
 
-  SeededRandom random_;
   std::unique_ptr<server::ServerCore> server_;
-  std::unique_ptr<ClientEngine> engine_;
-  double now_s_ = 0;
 };
 
 TEST(ClientEngineAuth, KeyedAssociationSignsRequestsAndSynchronisesOnAuthenticReplies) {

@@ -13,16 +13,13 @@
 #include "core/nts/openssl_aead.h"
 #include "core/server/nts_server_context.h"
 #include "core/server/server_core.h"
+#include "tests/core/engine/closed_loop_harness.h"
 
 namespace meridian::engine {
 namespace {
 
-using time::NtpDuration;
-using time::NtpTime;
-
-const NtpTime kEpoch = NtpTime::from_unix({1'800'000'000, 0});
-const net::Endpoint kServer{net::IpAddress::v4({192, 0, 2, 1}), 123};
-const net::Endpoint kClient{net::IpAddress::v4({192, 0, 2, 100}), 123};
+using testing::kClient;
+using testing::kServer;
 
 std::shared_ptr<const nts::Aead> aead() {
   static std::shared_ptr<const nts::Aead> a(std::move(*nts::OpenSslAead::create()));
@@ -31,9 +28,9 @@ std::shared_ptr<const nts::Aead> aead() {
 
 enum class KeOutcome { kOk, kLoose, kFail };
 
-class NtsHarness {
+class NtsHarness : public testing::ClosedLoop {
  public:
-  NtsHarness() : random_(7), server_random_(std::make_shared<SeededRandom>(99)) {
+  NtsHarness() : ClosedLoop(7), server_random_(std::make_shared<SeededRandom>(99)) {
     context_ = std::make_shared<server::NtsServerContext>(aead(), server_random_);
     rotate_server_keys();
     auto table = access::RestrictTable::build({});
@@ -49,7 +46,7 @@ class NtsHarness {
     o.nts = true;
     config.servers.push_back(o);
     config.nts_aead = aead();
-    engine_ = std::make_unique<ClientEngine>(config, random_, 0.0);
+    start(config);
   }
 
   // A new cookie master key, the old ones forgotten: clients' cookies die.
@@ -60,32 +57,14 @@ class NtsHarness {
     context_->publish(ring);
   }
 
-  NtpTime now() const { return kEpoch + NtpDuration::from_seconds(now_s_); }
-  void run(double until_s) {
-    while (now_s_ < until_s) {
-      now_s_ = std::min(engine_->next_wakeup_s(), until_s);
-      std::vector<Action> out;
-      engine_->on_timer(now_s_, now(), out);
-      handle(out);
-    }
-  }
-  PeerView peer() { return engine_->peers(now_s_).at(0); }
-  bool synchronised() { return engine_->system(now_s_).system_peer.has_value(); }
-  int log_count(std::string_view needle) const {
-    int n = 0;
-    for (const auto& l : logs) n += l.find(needle) != std::string::npos ? 1 : 0;
-    return n;
-  }
-
   KeOutcome ke = KeOutcome::kOk;
   bool flip_reply_byte = false;
   std::vector<KeyExchange> exchanges;  // as asked for
   std::vector<double> exchange_times_s;
   std::vector<std::vector<std::byte>> requests;  // as sent
-  std::vector<std::string> logs;
 
  private:
-  void handle(std::vector<Action>& out) {
+  void handle(std::vector<Action>& out) override {
     for (size_t i = 0; i < out.size(); ++i) {
       if (auto* log = std::get_if<LogEvent>(&out[i])) logs.push_back(log->text);
       if (auto* k = std::get_if<KeyExchange>(&out[i])) {
@@ -103,10 +82,7 @@ class NtsHarness {
       auto reply = server_->handle(send->bytes, kClient, now(), now(), now_s_);
       if (!reply) continue;
       if (flip_reply_byte) reply->back() ^= std::byte{1};  // inside the authenticator
-      now_s_ += 0.002;
-      std::vector<Action> more;
-      engine_->on_packet(kServer, *reply, now(), now_s_, more);
-      out.insert(out.end(), more.begin(), more.end());
+      deliver(*reply, out);
     }
   }
   Result<KeyExchangeResult> key_exchange() {
@@ -121,12 +97,9 @@ class NtsHarness {
     return r;
   }
 
-  SeededRandom random_;
   std::shared_ptr<SeededRandom> server_random_;
   std::shared_ptr<server::NtsServerContext> context_;
   std::unique_ptr<server::ServerCore> server_;
-  std::unique_ptr<ClientEngine> engine_;
-  double now_s_ = 0;
   int rotations_ = 0;
 };
 
